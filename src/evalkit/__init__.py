@@ -1,0 +1,17 @@
+"""evalkit: final evaluations of regional restructuring programmes.
+
+The public API, in the domain's words: load a programme's records, summarise
+what went in and came out, claim what the programme caused (attribution,
+additionality, cost per job), compare with a counterfactual, and render it
+all as a report. Each function returns a frozen result that shows itself as a
+table in JupyterLab.
+"""
+
+__version__ = "0.1.0"
+
+from evalkit.errors import InputError, RenderError
+from evalkit.evaluation import load_evaluation, notebook_parameters
+from evalkit.gross_jobs import cost_per_registered_job, expected_jobs, gross_jobs, target_attainment
+from evalkit.portfolio import firms_reached, portfolio
+from evalkit.programme import Programme, load_programme
+from evalkit.publish import Report

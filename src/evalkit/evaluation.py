@@ -1,0 +1,217 @@
+"""An evaluation file: which notebook renders which programme, with which parameters.
+
+An evaluation is a small YAML file (see ``evaluations/``)::
+
+    title: Sluttevaluering av omstillingsprogrammet i Vestre Toten 2010-2016
+    notebook: ../notebooks/final_evaluation.ipynb   # relative to this file
+    data: ../data/vestre_toten                      # relative to this file
+    period: [2010, 2016]
+    target_jobs: 300
+    language: nb
+    client: Innovasjon Norge
+    evaluator: evalkit
+    parameters:                                     # passed to the notebook
+      discount_rate: 0.04
+
+The file's settings and its ``parameters`` are checked against the
+notebook's declared parameters (names and types) before any kernel starts.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from evalkit.errors import InputError
+from evalkit.i18n import LANGUAGES
+
+
+class Evaluation(BaseModel):
+    """A validated evaluation file. Paths are resolved against the file's folder."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    title: str = Field(min_length=1)
+    notebook: Path
+    data: Path
+    period: tuple[int, int]
+    target_jobs: float | None = Field(default=None, gt=0)
+    language: str = "nb"
+    client: str = ""
+    evaluator: str = ""
+    data_date: str = ""
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    source: Path | None = None
+
+    @field_validator("language")
+    @classmethod
+    def _language(cls, value: str) -> str:
+        if value not in LANGUAGES:
+            raise ValueError(f"must be one of {', '.join(LANGUAGES)}")
+        return value
+
+    @model_validator(mode="after")
+    def _period(self) -> "Evaluation":
+        if self.period[0] > self.period[1]:
+            raise ValueError("period must be [first year, last year] with first <= last")
+        return self
+
+    @property
+    def slug(self) -> str:
+        """The evaluation file's name without ``.yaml``: the report folder's name."""
+        return self.source.stem if self.source else "evaluation"
+
+    def notebook_parameters(self) -> dict[str, Any]:
+        """Everything the notebook receives: the file's settings, then its ``parameters``."""
+        base = {
+            "title": self.title,
+            "data_dir": str(self.data),
+            "period_start": self.period[0],
+            "period_end": self.period[1],
+            "language": self.language,
+            "client": self.client,
+            "evaluator": self.evaluator,
+            "data_date": self.data_date,
+        }
+        if self.target_jobs is not None:
+            base["target_jobs"] = self.target_jobs
+        return base | dict(self.parameters)
+
+
+def load_evaluation(path: str | Path) -> Evaluation:
+    """Read and validate an evaluation file.
+
+    Raises
+    ------
+    InputError
+        If the file is missing, is not YAML, has an unknown or mistyped key,
+        or names a notebook or data folder that does not exist.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("does not exist.", file=path, hint="Give the path of an evaluation .yaml file.")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise InputError("is not UTF-8 text.", file=path) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise InputError(
+            f"is not valid YAML ({getattr(exc, 'problem', exc)}).",
+            file=path,
+            row=mark.line + 1 if mark else None,
+        ) from None
+    if not isinstance(raw, dict):
+        raise InputError("must be a mapping of settings (title, notebook, data, ...).", file=path)
+    folder = path.resolve().parent
+    for key in ("notebook", "data"):
+        if isinstance(raw.get(key), str):
+            raw[key] = (folder / raw[key]).resolve()
+    try:
+        evaluation = Evaluation(**raw, source=path.resolve())
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        key = ".".join(str(p) for p in error["loc"]) or "?"
+        problem = "is not a known setting" if error["type"] == "extra_forbidden" else error["msg"]
+        raise InputError(
+            f"the setting '{key}' {problem.lower() if problem[0].isupper() else problem}.",
+            file=path,
+            row=_line_of(path, key.split(".")[0]),
+            hint="Settings: " + ", ".join(k for k in Evaluation.model_fields if k != "source") + ".",
+        ) from None
+    if not evaluation.notebook.is_file():
+        raise InputError(f"the notebook {evaluation.notebook} does not exist.", file=path, row=_line_of(path, "notebook"))
+    if not evaluation.data.is_dir():
+        raise InputError(f"the data folder {evaluation.data} does not exist.", file=path, row=_line_of(path, "data"))
+    return evaluation
+
+
+def _line_of(path: Path, key: str) -> int | None:
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if line.lstrip().startswith(f"{key}:"):
+            return number
+    return None
+
+
+# --- the notebook's declared parameters -------------------------------------------------------
+
+_TYPES: dict[str, type | tuple[type, ...]] = {
+    "int": int,
+    "float": (int, float),
+    "str": str,
+    "bool": bool,
+    "list": list,
+    "dict": dict,
+}
+
+
+def notebook_parameters(notebook: str | Path) -> dict[str, dict[str, Any]]:
+    """The parameters a notebook declares in its ``parameters`` cell.
+
+    Returns
+    -------
+    dict
+        ``{name: {"type": str, "default": value, "help": str}}`` in cell order,
+        as papermill infers them from ``name: type = default  # help`` lines.
+    """
+    import papermill
+
+    try:
+        declared = papermill.inspect_notebook(str(notebook))
+    except Exception as exc:  # papermill raises several kinds for a broken notebook
+        raise InputError(f"cannot be read as a notebook ({exc}).", file=notebook) from None
+    if not declared:
+        raise InputError("has no cell tagged 'parameters'.", file=notebook)
+    out = {}
+    for name, spec in declared.items():
+        try:
+            default = ast.literal_eval(spec["default"])
+        except (ValueError, SyntaxError):
+            default = spec["default"]
+        out[name] = {"type": spec["inferred_type_name"], "default": default, "help": spec["help"]}
+    return out
+
+
+def check_parameters(values: dict[str, Any], declared: dict[str, dict[str, Any]], *, file: Path | None = None) -> None:
+    """Reject parameters the notebook does not declare or whose type differs.
+
+    Raises
+    ------
+    InputError
+        Naming the parameter, what was given and what the notebook expects.
+    """
+    for name, value in values.items():
+        if name not in declared:
+            close = _closest(name, declared)
+            raise InputError(
+                "is not a parameter of the notebook.",
+                file=file,
+                parameter=name,
+                hint=(f"Did you mean '{close}'? " if close else "")
+                + f"Known parameters: {', '.join(declared)}.",
+            )
+        expected = declared[name]["type"]
+        base = expected.split("[")[0].replace("typing.", "").strip()
+        allowed = _TYPES.get(base)
+        if base in ("tuple", "list"):
+            allowed = (list, tuple)
+        if allowed is None or value is None and declared[name]["default"] is None:
+            continue
+        wrong = not isinstance(value, allowed) or (base in ("int", "float") and isinstance(value, bool))
+        if wrong:
+            raise InputError(
+                f"must be of type {expected}, got {value!r} ({type(value).__name__}).",
+                file=file,
+                parameter=name,
+            )
+
+
+def _closest(name: str, declared: dict[str, Any]) -> str | None:
+    import difflib
+
+    match = difflib.get_close_matches(name, list(declared), n=1, cutoff=0.7)
+    return match[0] if match else None

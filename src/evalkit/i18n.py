@@ -1,0 +1,51 @@
+"""Words and number formats of a report in Norwegian (``nb``) or English (``en``).
+
+Numbers are formatted with Babel (CLDR locale data), so Norwegian reports
+read ``1 234``, ``60 %`` and ``17,5 mill. kr`` without hand-made formatting.
+"""
+
+from __future__ import annotations
+
+from babel import Locale
+from babel.numbers import format_decimal, format_percent
+
+from evalkit.errors import InputError
+
+LANGUAGES = ("nb", "en")
+_LOCALE = {"nb": "nb_NO", "en": "en_GB"}
+
+
+def check_language(language: str) -> str:
+    """Return ``language`` if it is supported, else raise :class:`InputError`."""
+    if language not in LANGUAGES:
+        raise InputError(
+            f"'{language}' is not a supported language.",
+            parameter="language",
+            hint=f"Use one of: {', '.join(LANGUAGES)}.",
+        )
+    return language
+
+
+def number(value: float, language: str = "nb", decimals: int = 0) -> str:
+    """A number with the language's grouping and decimal mark (``1 234,5`` / ``1,234.5``)."""
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+    return format_decimal(value, format=pattern, locale=_LOCALE[check_language(language)])
+
+
+def percent(share: float, language: str = "nb", decimals: int = 0) -> str:
+    """A share as a percentage (``0.6`` -> ``60 %`` / ``60%``)."""
+    locale = _LOCALE[check_language(language)]
+    # The locale's own pattern keeps its spacing ("60 %" in Norwegian, "60%" in English).
+    pattern = Locale.parse(locale).percent_formats[None].pattern
+    if decimals:
+        pattern = pattern.replace("#,##0", "#,##0." + "0" * decimals, 1)
+    return format_percent(share, format=pattern, locale=locale)
+
+
+def nok(value: float, language: str = "nb") -> str:
+    """An amount of NOK, in millions from one million (``17,5 mill. kr`` / ``NOK 17.5 million``)."""
+    if abs(value) >= 1_000_000:
+        amount = number(value / 1_000_000, language, decimals=1)
+        return f"{amount} mill. kr" if language == "nb" else f"NOK {amount} million"
+    amount = number(value, language)
+    return f"{amount} kr" if language == "nb" else f"NOK {amount}"
