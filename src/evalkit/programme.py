@@ -146,6 +146,21 @@ def validate_table(frame: pd.DataFrame, table: str, path: Path | str) -> pd.Data
     frame = frame.copy()
     for column in BOOLEAN_COLUMNS.get(table, ()):
         frame[column] = _to_bool(frame[column], path, column)
+    for name, column in schema.columns.items():
+        if str(column.dtype) in ("float64", "int64", "Int64"):
+            frame[name] = _to_number(frame[name], path, name, integer=str(column.dtype) != "float64")
+    for name, column in schema.columns.items():
+        repeated = frame[name].duplicated() & frame[name].notna() if column.unique else None
+        if repeated is not None and repeated.any():
+            label = repeated.idxmax()
+            first = frame.index[frame[name] == frame.at[label, name]][0]
+            raise InputError(
+                f"'{frame.at[label, name]}' appears again (first in row {_row(first)}).",
+                file=path,
+                row=_row(label),
+                column=name,
+                hint="Each value in this column must be unique.",
+            )
     try:
         valid = schema.validate(frame, lazy=True)
     except pandera.errors.SchemaErrors as errors:
@@ -171,6 +186,25 @@ def _to_bool(values: pd.Series, path: Path | str, column: str) -> pd.Series:
                 hint="Use true or false.",
             )
     return pd.Series(out, index=values.index, dtype=bool)
+
+
+def _to_number(values: pd.Series, path: Path | str, column: str, *, integer: bool) -> pd.Series:
+    # Coerced here, not by pandera, so that the first bad cell is named with its row.
+    numbers = pd.to_numeric(values, errors="coerce")
+    bad = values.notna() & numbers.isna()
+    if integer:
+        bad |= numbers.notna() & (numbers % 1 != 0)
+    if bad.any():
+        label = bad.idxmax()
+        kind = "a whole number" if integer else "a number"
+        raise InputError(
+            f"'{values[label]}' is not {kind}.",
+            file=path,
+            row=_row(label),
+            column=column,
+            hint="Write plain numbers with '.' as decimal mark and no thousands separators, e.g. 125000.50.",
+        )
+    return numbers.astype("Int64") if integer else numbers.astype(float)
 
 
 def _first_failure(errors: pandera.errors.SchemaErrors, schema, path) -> InputError:

@@ -184,3 +184,43 @@ class Report:
     def text(self, markdown: str) -> None:
         """Show generated prose (Markdown) — for sentences built from results."""
         _display({"text/markdown": markdown, "text/plain": markdown})
+
+    def pick(self, *, nb: str, en: str) -> str:
+        """The text in the report's language."""
+        return nb if self.language == "nb" else en
+
+    def say(self, *, nb: str, en: str) -> None:
+        """Narrate in the report's language (Markdown; both versions are given in the notebook)."""
+        self.text(self.pick(nb=nb, en=en))
+
+    def heading(self, *, nb: str, en: str, level: int = 2) -> None:
+        """A chapter (level 2) or section (level 3) heading in the report's language."""
+        self.text("#" * level + " " + self.pick(nb=nb, en=en))
+
+    def title_page(self, *, title: str, subtitle: str = "", facts: dict[str, str], note: str = "") -> None:
+        """The report's first page: title, who and when, and a note on the data."""
+        rows = "".join(
+            f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>" for k, v in facts.items() if v
+        )
+        markup = (
+            "<section class='evalkit-title-page'>"
+            f"<h1 class='evalkit-title'>{html.escape(title)}</h1>"
+            + (f"<p class='evalkit-subtitle'>{html.escape(subtitle)}</p>" if subtitle else "")
+            + f"<table class='evalkit-title-facts'>{rows}</table>"
+            + (f"<p class='evalkit-data-note'>{html.escape(note)}</p>" if note else "")
+            + "</section>"
+        )
+        _display({"text/html": markup, "text/plain": title})
+
+    def key_figures(self, figures: dict[str, str], *, caption: str) -> None:
+        """A box of key figures (label -> formatted value) for the summary page."""
+        cells = "".join(
+            f"<div class='evalkit-kf'><div class='evalkit-kf-value'>{html.escape(v)}</div>"
+            f"<div class='evalkit-kf-label'>{html.escape(k)}</div></div>"
+            for k, v in figures.items()
+        )
+        markup = (
+            f"<aside class='evalkit-key-figures'><h4>{html.escape(caption)}</h4>"
+            f"<div class='evalkit-kf-grid'>{cells}</div></aside>"
+        )
+        _display({"text/html": markup, "text/plain": caption})

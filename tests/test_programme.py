@@ -1,0 +1,81 @@
+"""Loading a programme's records: good data, and one clear message for each kind of bad data."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from conftest import TINY, write_programme
+from evalkit import InputError, load_programme
+
+
+def test_tiny_programme_loads_with_types(tiny_folder):
+    programme = load_programme(tiny_folder)
+    assert len(programme.projects) == 3
+    assert programme.projects["grant_paid_nok"].dtype == float
+    assert programme.firms["new_firm"].tolist() == [False, True, False]
+    assert programme.firms["org_number"].tolist() == ["111111111", "222222222", "333333333"]
+    assert set(programme.inputs) == {f"{t}.csv" for t in TINY}
+    assert all(len(h) == 64 for h in programme.inputs.values())
+
+
+def test_optional_tables_may_be_absent(tmp_path):
+    tables = {k: v for k, v in TINY.items() if k not in ("survey", "participants")}
+    programme = load_programme(write_programme(tmp_path / "p", tables))
+    assert programme.survey.empty and list(programme.survey.columns)[:2] == ["org_number", "project_id"]
+
+
+def test_excel_tables_load_like_csv(tmp_path):
+    folder = tmp_path / "xlsx"
+    folder.mkdir()
+    for name, frame in TINY.items():
+        frame.to_excel(folder / f"{name}.xlsx", index=False)
+    programme = load_programme(folder)
+    assert programme.projects["grant_paid_nok"].sum() == 800000
+    assert programme.jobs["new_fte"].sum() == pytest.approx(6.5)
+
+
+def _broken(tmp_path, table, change):
+    tables = {k: v.copy() for k, v in TINY.items()}
+    tables[table] = change(tables[table])
+    return write_programme(tmp_path / "broken", tables)
+
+
+@pytest.mark.parametrize(
+    "table, change, where, words",
+    [
+        ("projects", lambda f: f.drop(columns="grant_paid_nok"), "projects.csv, column 'grant_paid_nok'", "missing"),
+        ("projects", lambda f: f.assign(grant_paid_nok=["100000", "abc", "250000"]), "projects.csv, row 3, column 'grant_paid_nok'", "'abc' is not a number"),
+        ("projects", lambda f: f.assign(project_id=["P1", "P1", "P3"]), "projects.csv, row 3, column 'project_id'", "appears again (first in row 2)"),
+        ("projects", lambda f: f.assign(type=["forstudie", "mainproject", "nettverk"]), "projects.csv, row 3, column 'type'", "not an allowed value"),
+        ("budget", lambda f: f.assign(amount_nok=[1, -5, 1, 1]), "budget.csv, row 3, column 'amount_nok'", "negative"),
+        ("jobs", lambda f: f.assign(project_id=["P1", "P9", "P2"]), "jobs.csv, row 3, column 'project_id'", "'P9', which is not in projects"),
+        ("firms", lambda f: f.assign(new_firm=["false", "maybe", "false"]), "firms.csv, row 3, column 'new_firm'", "not a yes/no"),
+        ("firms", lambda f: f.assign(org_number=["111111111", "22222", "333333333"]), "firms.csv, row 3, column 'org_number'", "9-digit"),
+        ("projects", lambda f: f.assign(total_cost_nok=[200000, 999, 250000]), "projects.csv, row 3, column 'total_cost_nok'", "not the grant paid plus"),
+        ("survey", lambda f: f.assign(answer=["later", "perhaps"]), "survey.csv, row 3, column 'answer'", "not an allowed value"),
+    ],
+)
+def test_bad_data_gives_one_clear_message(tmp_path, table, change, where, words):
+    folder = _broken(tmp_path, table, change)
+    with pytest.raises(InputError) as caught:
+        load_programme(folder)
+    message = str(caught.value)
+    assert where in message
+    assert words in message
+
+
+def test_missing_table_and_empty_file(tmp_path):
+    folder = write_programme(tmp_path / "p")
+    (folder / "jobs.csv").unlink()
+    with pytest.raises(InputError, match="the table 'jobs' is missing"):
+        load_programme(folder)
+    (folder / "jobs.csv").write_text("")
+    with pytest.raises(InputError, match="jobs.csv: is empty"):
+        load_programme(folder)
+
+
+def test_inputs_are_not_modified(tiny_folder):
+    before = {p.name: p.read_bytes() for p in tiny_folder.iterdir()}
+    load_programme(tiny_folder)
+    assert before == {p.name: p.read_bytes() for p in tiny_folder.iterdir()}
