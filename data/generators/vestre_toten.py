@@ -118,6 +118,7 @@ FIRMS: tuple[tuple[str, str, int, int | None, bool], ...] = (
     ("Vindfjell Vedlikehold AS", "Industri", 9, 1997, False),
 )
 N_APPLICANT_FIRMS = 36
+VT_ORG_START = 10_043_000  # 8-digit base of the org numbers; "1..." is no real org number
 
 # Each applicant firm's own projects: (type, year). Chains forstudie -> forprosjekt ->
 # hovedprosjekt are how the programme worked with firms.
@@ -407,7 +408,7 @@ def build_survey(
 def generate(outdir: Path) -> None:
     """Write the six tables of the ILLUSTRATIVE Vestre Toten programme into ``outdir``."""
     rng = np.random.default_rng(SEED)
-    org = fictitious_org_numbers(10_043_000, len(FIRMS))  # "1..." is no real org number
+    org = fictitious_org_numbers(VT_ORG_START, len(FIRMS))
     budget, support = budget_rows()
     projects = build_projects(rng, support)
     jobs = build_jobs(rng, projects)
