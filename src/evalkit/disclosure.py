@@ -17,21 +17,23 @@ micro-data, never guessed from the aggregated table):
   largest firm contributes more than ``dominance_k`` of the cell's value.
 
 *Secondary (complementary) suppression*: a suppressed cell alone in a row or
-column whose total is published could be recovered by subtraction. Each such
-row/column gets a complementary suppression, chosen with the usual cost
-heuristic (smallest cell value first, then fewest firms; interior cells
-before totals; empty cells are never used) until no row or column holds a
-lone suppressed cell. An exact audit follows: a suppressed cell can be
-derived from the published cells and totals exactly when its unit vector
-lies in the row space of the table's additivity constraints restricted to
-the suppressed cells (the linear-algebra criterion behind Statistics Norway's
-Gaussian-elimination method). Any such cell gets a further complement, and
-the audit repeats.
+column whose total is published could be recovered by subtraction, and
+subtler combinations of rows and columns can give a cell away too. An exact
+audit finds every such cell: a suppressed cell can be derived from the
+published cells and totals exactly when its unit vector lies in the row
+space of the table's additivity constraints restricted to the suppressed
+cells (the linear-algebra criterion behind Statistics Norway's
+Gaussian-elimination method). Each recoverable cell then gets the cheapest
+rectangle of complementary suppressions through it (the hypercube
+heuristic; a pair of cells in a one-way table): totals last, then the
+smallest value, then fewest firms; empty cells are never used. The audit
+repeats until no suppressed cell can be recovered.
 
 Sources: Hundepool, A., Domingo-Ferrer, J., Franconi, L., Giessing, S.,
 Schulte Nordholt, E., Spicer, K. and de Wolf, P.-P. (2012), *Statistical
 Disclosure Control*, Wiley, ch. 4 "Magnitude tabular data" (sensitivity
-rules; secondary cell suppression and its cost functions). Langsrud, Ø.
+rules; secondary cell suppression, its cost functions and the hypercube
+method of Repsilber's GHMITER in tau-ARGUS). Langsrud, Ø.
 (2024), "Secondary cell suppression by Gaussian elimination: an algorithm
 suitable for handling issues with zeros and singletons", in *Privacy in
 Statistical Databases*, LNCS 14915, doi:10.1007/978-3-031-69651-0_6
@@ -678,6 +680,29 @@ def _recoverable(hidden: np.ndarray, lines: list[Line]) -> list[tuple[int, int]]
     return [cell for cell, norm in zip(cells, norms) if norm < _RECOVERY_TOL]
 
 
+def _protecting_sets(
+    target: tuple[int, int], shape: tuple[int, int], *, two_way: bool
+) -> Iterable[tuple[tuple[int, int], ...]]:
+    """Smallest sets of cells whose joint suppression hides ``target``.
+
+    In a two-way table with margins every rectangle of the extended grid
+    (margins included) carries a perturbation (+d/-d at its corners) that
+    leaves all totals unchanged, so a hidden rectangle through ``target``
+    makes it unrecoverable; in a one-way table a pair of cells does.
+    """
+    n_rows, n_cols = shape
+    i, j = target
+    if not two_way:
+        for other in range(n_rows):
+            if other != i:
+                yield (target, (other, 0))
+        return
+    for i2 in range(n_rows):
+        for j2 in range(n_cols):
+            if i2 != i and j2 != j:
+                yield (target, (i, j2), (i2, j), (i2, j2))
+
+
 def _complementary_suppression(
     status: np.ndarray,
     values: np.ndarray,
@@ -687,51 +712,48 @@ def _complementary_suppression(
     cost: str,
     two_way: bool,
 ) -> None:
-    """Add secondary suppressions in place until no hidden cell is recoverable."""
+    """Add secondary suppressions in place until no hidden cell is recoverable.
+
+    The hypercube heuristic (Repsilber's GHMITER, used in tau-ARGUS;
+    Hundepool et al. 2012, ch. 4): each hidden cell that the exact audit
+    finds recoverable gets the cheapest rectangle (a pair in a one-way table)
+    of further suppressions through it. Cost: totals last (a report needs
+    its totals), then the smallest sum of values (or of firms), then fewest
+    firms (or smallest values). Adding suppressions never makes another
+    cell recoverable, so each round protects one more cell for good.
+    """
     n_rows, n_cols = status.shape
 
     def level(cell: tuple[int, int]) -> int:
-        # 0 interior, 1 a margin, 2 the grand total: hide detail before totals.
+        # 0 interior, 1 a margin, 2 the grand total.
         i, j = cell
         return int(i == n_rows - 1) + int(two_way and j == n_cols - 1)
 
-    def key(cell: tuple[int, int]) -> tuple:
-        v, n = float(values[cell]), int(n_firms[cell])
-        primary, secondary = (v, n) if cost == "value" else (n, v)
-        return (level(cell), primary, secondary, cell)
-
-    def candidates(cells: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    def price(cells: tuple[tuple[int, int], ...]) -> tuple | None:
+        new = [c for c in cells if status[c] == _PUBLISHED]
         # Empty cells are known zeros to any reader of the programme: hiding
         # them protects nothing, so they are never complements.
-        pool = {c for c in cells if status[c] == _PUBLISHED and n_firms[c] > 0}
-        return sorted(pool, key=key)
+        if any(n_firms[c] == 0 for c in new):
+            return None
+        value = sum(float(values[c]) for c in new)
+        firms = sum(int(n_firms[c]) for c in new)
+        first, second = (value, firms) if cost == "value" else (firms, value)
+        return (sum(level(c) for c in new), first, second, len(new), sorted(new))
 
     while True:
-        # Pass 1: a hidden cell alone in a line is recovered by subtraction.
-        changed = False
-        for members, total in lines:
-            line = [*members, total]
-            if sum(status[c] != _PUBLISHED for c in line) == 1:
-                pool = candidates(line)
-                if pool:
-                    status[pool[0]] = _SECONDARY
-                    changed = True
-        if changed:
-            continue
-        # Pass 2: exact audit for recoveries through several lines at once.
         recoverable = _recoverable(status != _PUBLISHED, lines)
         if not recoverable:
             return
-        target = recoverable[0]
-        near = [c for members, total in lines if target in (*members, total) for c in (*members, total)]
-        pool = candidates(near) or candidates(map(tuple, np.argwhere(status == _PUBLISHED)))
-        if not pool:  # pragma: no cover - every non-empty cell hidden means none is recoverable
-            raise RuntimeError("secondary suppression found no complement")
-        chosen = pool[0]
-        for cell in pool:
-            trial = status != _PUBLISHED
-            trial[cell] = True
-            if target not in _recoverable(trial, lines):
-                chosen = cell
-                break
-        status[chosen] = _SECONDARY
+        # Primary cells first, in table order: deterministic for any row order of the data.
+        target = min(recoverable, key=lambda c: (status[c] != _PRIMARY, c))
+        priced = [
+            (p, cells)
+            for cells in _protecting_sets(target, (n_rows, n_cols), two_way=two_way)
+            if (p := price(cells)) is not None
+        ]
+        if not priced:  # pragma: no cover - the margins through a non-empty cell always qualify
+            raise RuntimeError(f"no complementary suppression protects cell {target}")
+        _, cells = min(priced, key=lambda pc: pc[0])
+        for cell in cells:
+            if status[cell] == _PUBLISHED:
+                status[cell] = _SECONDARY
