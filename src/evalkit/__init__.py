@@ -15,3 +15,4 @@ from evalkit.gross_jobs import cost_per_registered_job, expected_jobs, gross_job
 from evalkit.portfolio import firms_reached, portfolio
 from evalkit.programme import Programme, load_programme
 from evalkit.publish import Report
+from evalkit.disclosure import ProtectedTable, firm_pseudonyms, protect_table, publishable_firm_names
