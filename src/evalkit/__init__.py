@@ -16,3 +16,4 @@ from evalkit.portfolio import firms_reached, portfolio
 from evalkit.programme import Programme, load_programme
 from evalkit.publish import Report
 from evalkit.disclosure import ProtectedTable, firm_pseudonyms, protect_table, publishable_firm_names
+from evalkit.net_effect import *  # noqa: F403  attribution, additionality, cost per job, uncertainty (issue 3)
