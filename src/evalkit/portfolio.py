@@ -141,6 +141,7 @@ def portfolio(programme: Programme) -> Portfolio:
         index="year", columns="category", values="amount_nok", aggfunc="sum", fill_value=0.0
     )
     by_year["total"] = by_year.sum(axis=1)
+    by_year.columns.name = None
     return Portfolio(
         projects=len(projects),
         firms_reached=len(reached),
