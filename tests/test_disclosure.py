@@ -322,6 +322,13 @@ def test_display_shows_only_the_published_table():
     assert np.isnan(tidy["value"].iloc[0])
 
 
+def test_formatted_keeps_the_suppression_symbol():
+    micro = micro_from_cells({"A": [10], "B": [1000, 1000, 1000], "C": [2000, 2000, 2000]}, ("sector",))
+    table = protect_table(micro, rows="sector", value="v")
+    assert table.formatted()["v"].tolist() == [":", ":", "6,000", "9,010"]
+    assert table.formatted("{:.1f}".format)["v"].tolist() == [":", ":", "6000.0", "9010.0"]
+
+
 def test_plot_draws_no_bar_for_suppressed_cells():
     micro = micro_from_cells(
         {("A", "x"): [1, 1], ("A", "y"): [3, 3, 3], ("B", "x"): [4, 4, 4], ("B", "y"): [5, 5, 5]},

@@ -47,7 +47,7 @@ values can still bound a suppressed cell to an interval; interval
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -170,6 +170,15 @@ class ProtectedTable(ResultDisplay):
     def to_frame(self) -> pd.DataFrame:
         """The published table (suppressed cells as ``":"``)."""
         return self.published.copy()
+
+    def formatted(self, number_format: Callable[[float], str] = "{:,.0f}".format) -> pd.DataFrame:
+        """The published table as text: numbers through ``number_format``, ``":"`` kept.
+
+        The published frame mixes numbers and ``":"`` (object dtype), so a
+        renderer that formats numeric columns would not see numbers; this
+        gives it finished cells, e.g. ``formatted(i18n.nok)``.
+        """
+        return self.published.map(lambda v: v if v == SUPPRESSED else number_format(float(v)))
 
     def tidy(self) -> pd.DataFrame:
         """The published table in long form.
