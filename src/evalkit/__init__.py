@@ -14,6 +14,7 @@ from evalkit.evaluation import load_evaluation, notebook_parameters
 from evalkit.gross_jobs import cost_per_registered_job, expected_jobs, gross_jobs, target_attainment
 from evalkit.portfolio import firms_reached, portfolio
 from evalkit.programme import Programme, load_programme
+from evalkit.monitoring import budget_forecast, budget_status, priority_spread, read_population_panel, region_population
 from evalkit.publish import Report
 from evalkit.disclosure import ProtectedTable, firm_pseudonyms, protect_table, publishable_firm_names
 from evalkit.net_effect import *  # noqa: F403  attribution, additionality, cost per job, uncertainty (issue 3)
