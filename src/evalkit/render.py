@@ -166,10 +166,11 @@ def render(
     try:
         notebook = _execute(evaluation, parameters, staging, target)
         figures = collect_figures(notebook)
-        (staging / "results.json").write_text(results_json(_meta(evaluation, parameters), figures), encoding="utf-8")
+        meta = _meta(evaluation, parameters)
+        (staging / "results.json").write_text(results_json(meta, figures), encoding="utf-8")
         from evalkit.report_html import write_outputs
 
-        write_outputs(notebook, staging, evaluation=evaluation, pdf=pdf)
+        write_outputs(notebook, staging, evaluation=evaluation, pdf=pdf, meta=meta)
         _swap_into_place(staging, target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
