@@ -44,6 +44,31 @@ FORECAST_METHODS: tuple[str, ...] = ("last_year", "mean")
 #: Target share of the frame to firms in Gjøvikregionen's programme.
 FIRM_SHARE_TARGET = 0.90
 
+#: Display names of the project phases (the data model's ``type``) in a report's language.
+PHASE_NAMES: dict[str, dict[str, str]] = {
+    "nb": {"forstudie": "Forstudie", "forprosjekt": "Forprosjekt", "hovedprosjekt": "Hovedprosjekt",
+           "nettverk": "Nettverk", "kompetanse": "Kompetanseprogram"},
+    "en": {"forstudie": "Pre-study", "forprosjekt": "Pre-project", "hovedprosjekt": "Main project",
+           "nettverk": "Network", "kompetanse": "Competence programme"},
+}
+#: Display names of the seed's sectors; other sectors are shown as written in the data.
+SECTOR_NAMES: dict[str, dict[str, str]] = {
+    "nb": {},
+    "en": {"Industri": "Industry", "IKT": "ICT", "Bioøkonomi": "Bioeconomy", "Reiseliv": "Tourism",
+           "Handel og service": "Retail and services", "Annet": "Other"},
+}
+
+
+def phase_name(phase: str, language: str = "nb") -> str:
+    """A project phase (``forstudie``, ...) as the report names it."""
+    return PHASE_NAMES.get(language, {}).get(phase, phase)
+
+
+def sector_name(sector: str, language: str = "nb") -> str:
+    """A sector as the report names it (English names for the seed's sectors)."""
+    return SECTOR_NAMES.get(language, {}).get(sector, sector)
+
+
 _BLUE, _GREY, _RED, _LIGHT = "#2b6f9e", "#7f8c8d", "#c0392b", "#a9cce3"
 
 
