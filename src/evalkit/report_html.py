@@ -526,18 +526,17 @@ def tables_workbook(tables: list[dict], language: str = "nb") -> bytes:
         sheet = workbook.create_sheet(_sheet_name(table, used))
         sheet["A1"] = table["caption"]
         sheet["A1"].font = Font(bold=True, size=12)
-        row = 2
-        for key in ("unit", "source", "note"):
+        # Fixed places (unit A2, source A3, note A4, header row 6), so every sheet reads the same way.
+        for row, key in enumerate(("unit", "source", "note"), start=2):
             if table.get(key):
                 sheet.cell(row=row, column=1, value=f"{words[key]}: {table[key]}")
-                row += 1
         data = table["data"]
         with_index = table.get("index", True) and "index" in data
         index_names = table.get("index_names") or [None]
         header = ([n or "" for n in index_names] if with_index else []) + [
             " – ".join(map(str, c)) if isinstance(c, list) else str(c) for c in data["columns"]
         ]
-        head_row = row + 1
+        head_row = 6
         for column, label in enumerate(header, start=1):
             cell = sheet.cell(row=head_row, column=column, value=label)
             cell.font, cell.border = bold, rule
