@@ -403,12 +403,17 @@ class NetAdditionalJobs(ResultDisplay):
         dw = format_number(100 * self.factors["deadweight"], language, 0)
         if language == "nb":
             scale = {"local": "kommunen", "regional": "regionen", "national": "landet"}[self.assumptions.spatial_scale]
+            new = format_number(self.gross_new, language, 0)
+            secured = format_number(self.gross - self.gross_new, language, 0)
+            also = f" (og {secured} vektede sikrede årsverk)" if self.gross > self.gross_new else ""
             reg = (
                 f"Av {format_number(self.registered_new, language, 0)} registrerte nye årsverk tilskrives "
-                f"programmet {gross}; "
+                f"programmet {new}{also}; "
                 if self.registered_new is not None
                 else f"Programmet tilskrives {gross} brutto årsverk; "
             )
+            if self.net <= 0:
+                return reg + f"etter dødvekt ({dw} %), lekkasje, fortrengning og substitusjon gjenstår ingen netto addisjonelle arbeidsplasser i {scale}."
             return (
                 reg + f"etter dødvekt ({dw} %), lekkasje, fortrengning, substitusjon og multiplikatoreffekt "
                 f"gir det om lag {net} netto addisjonelle arbeidsplasser i {scale}."
@@ -416,12 +421,17 @@ class NetAdditionalJobs(ResultDisplay):
         scale = {"local": "the municipality", "regional": "the region", "national": "the country"}[
             self.assumptions.spatial_scale
         ]
+        new = format_number(self.gross_new, language, 0)
+        secured = format_number(self.gross - self.gross_new, language, 0)
+        also = f" (plus {secured} weighted secured jobs)" if self.gross > self.gross_new else ""
         reg = (
             f"Of {format_number(self.registered_new, language, 0)} registered new full-time jobs, "
-            f"{gross} are attributed to the programme; "
+            f"{new} are attributed to the programme{also}; "
             if self.registered_new is not None
             else f"The programme is credited with {gross} gross jobs; "
         )
+        if self.net <= 0:
+            return reg + f"after deadweight ({dw}%), leakage, displacement and substitution no net additional jobs remain in {scale}."
         return (
             reg + f"after deadweight ({dw}%), leakage, displacement, substitution and multiplier effects "
             f"that is about {net} net additional jobs in {scale}."

@@ -259,15 +259,19 @@ class CostPerJob(ResultDisplay):
         """One plain sentence on cost per job."""
         gross = format_number(self.gross_public_nok / 1000, language, 0)
         net = format_number(self.net_additional_public_nok / 1000, language, 0)
+        unbounded = not np.isfinite(self.net_additional_public_nok)
         if language == "nb":
-            return (
-                f"Hver brutto arbeidsplass kostet det offentlige om lag {gross} tusen kroner, hver netto "
-                f"addisjonelle arbeidsplass om lag {net} tusen kroner."
+            tail = (
+                "men programmet kan ikke tilskrives netto addisjonelle arbeidsplasser, så kostnaden per netto "
+                "arbeidsplass er ikke definert."
+                if unbounded else f"hver netto addisjonelle arbeidsplass om lag {net} tusen kroner."
             )
-        return (
-            f"Each gross job cost the public purse about NOK {gross} thousand, each net additional job "
-            f"about NOK {net} thousand."
+            return f"Hver brutto arbeidsplass kostet det offentlige om lag {gross} tusen kroner, {tail}"
+        tail = (
+            "but no net additional jobs are claimed, so there is no finite cost per net job."
+            if unbounded else f"each net additional job about NOK {net} thousand."
         )
+        return f"Each gross job cost the public purse about NOK {gross} thousand, {tail}"
 
     def plot(self, ax: Any = None, language: str = "en") -> tuple[Any, Any]:
         """Bars: public cost per gross job, net additional job and net job-year."""
@@ -280,7 +284,11 @@ class CostPerJob(ResultDisplay):
         labels = {"en": ["per gross job", "per net additional job", "per net job-year (PV)"],
                   "nb": ["per brutto arbeidsplass", "per netto arbeidsplass", "per netto årsverk (nåverdi)"]}
         values = [self.gross_public_nok, self.net_additional_public_nok, self.net_job_year_public_nok]
-        ax.barh(labels.get(language, labels["en"])[::-1], np.array(values[::-1]) / 1000, color="#4c72b0")
+        shown = np.array(values[::-1], dtype=float) / 1000
+        unbounded = ~np.isfinite(shown)
+        ax.barh(labels.get(language, labels["en"])[::-1], np.where(unbounded, 0.0, shown), color="#4c72b0")
+        for y in np.flatnonzero(unbounded):  # no net jobs: the cost per net job has no finite value
+            ax.annotate("∞", (0, y), xytext=(4, 0), textcoords="offset points", va="center")
         ax.set_xlabel("tusen kroner" if language == "nb" else "NOK thousand")
         fig.tight_layout()
         return fig, ax

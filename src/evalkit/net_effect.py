@@ -216,7 +216,9 @@ def net_effect(
     net = net_additional_jobs(attribution, assumptions=assumptions, deadweight=use)
     cost = cost_per_job(budget, projects, net, include_cofunders=include_cofunders)
     mc = simulate_net_effect(net, cost, draws=mc_draws, seed=seed)
-    tornado = sensitivity(net, cost, monte_carlo=mc)
+    # with no net jobs at the point values, cost per net job is unbounded: rank by net jobs instead
+    outcome = "cost_per_net_job" if net.net > 0 else "net_additional_jobs"
+    tornado = sensitivity(net, cost, outcome=outcome, monte_carlo=mc)
     return NetEffect(attribution=attribution, survey=deadweight, net=net, cost=cost, monte_carlo=mc, tornado=tornado)
 
 

@@ -66,6 +66,12 @@ _SENTENCE_LABELS = {
 }
 
 
+def _g(value: float, language: str) -> str:
+    """A parameter value as short as it goes, with the reader's decimal mark."""
+    text = f"{value:g}"
+    return text.replace(".", ",") if language == "nb" else text
+
+
 @dataclass(frozen=True)
 class NetEffectModel:
     """The deterministic net-effect calculation, vectorised over parameter draws.
@@ -212,16 +218,28 @@ class MonteCarloResult(ResultDisplay):
     def sentence(self, language: str = "en") -> str:
         """One plain sentence with the 5-95 % intervals."""
         lo, hi = (format_number(v, language, 0) for v in self.interval("net_additional_jobs"))
-        clo, chi = (format_number(v / 1000, language, 0) for v in self.interval("cost_per_net_job"))
+        c_lo, c_hi = self.interval("cost_per_net_job")
+        clo = format_number(c_lo / 1000, language, 0)
+        chi = format_number(c_hi / 1000, language, 0)
         if language == "nb":
+            cost = (
+                f"kostnaden mellom {clo} og {chi} tusen kroner per netto arbeidsplass"
+                if np.isfinite(c_hi)
+                else f"kostnaden fra {clo} tusen kroner per netto arbeidsplass og oppover, siden intervallet "
+                f"omfatter null netto arbeidsplasser"
+            )
             return (
                 f"Med usikkerheten i forutsetningene tatt med ligger nettoeffekten mellom {lo} og {hi} "
-                f"arbeidsplasser og kostnaden mellom {clo} og {chi} tusen kroner per netto arbeidsplass "
-                f"(90 % intervall)."
+                f"arbeidsplasser og {cost} (90 % intervall)."
             )
+        cost = (
+            f"the cost between NOK {clo} and {chi} thousand per net job"
+            if np.isfinite(c_hi)
+            else f"the cost from NOK {clo} thousand per net job upwards, as the interval includes zero net jobs"
+        )
         return (
             f"Allowing for the uncertainty of the assumptions, the net effect lies between {lo} and {hi} jobs "
-            f"and the cost between NOK {clo} and {chi} thousand per net job (90% interval)."
+            f"and {cost} (90% interval)."
         )
 
     def plot(self, outcome: str = "net_additional_jobs", ax: Any = None, language: str = "en") -> tuple[Any, Any]:
@@ -377,11 +395,13 @@ class Tornado(ResultDisplay):
 
         if language == "nb":
             return (
-                f"Resultatet avhenger mest av {labels[top]}: over spennet {row['low']:g}-{row['high']:g} "
+                f"Resultatet avhenger mest av {labels[top]}: over spennet {_g(row['low'], language)}-"
+                f"{_g(row['high'], language)} "
                 f"varierer {labels[self.outcome]} fra {show(lo)} til {show(hi)}."
             )
         return (
-            f"The result depends most on {labels[top]}: over its range {row['low']:g}-{row['high']:g}, "
+            f"The result depends most on {labels[top]}: over its range {_g(row['low'], language)}-"
+            f"{_g(row['high'], language)}, "
             f"the {labels[self.outcome]} varies from {show(lo)} to {show(hi)}."
         )
 
@@ -397,10 +417,11 @@ class Tornado(ResultDisplay):
         table = self.table.iloc[::-1]
         y = np.arange(len(table))
         scale = 1000.0 if "cost" in self.outcome else 1.0
-        centre = self.point_outcome / scale
         values_all = table[["outcome_low", "outcome_high"]].to_numpy(dtype=float) / scale
         finite = values_all[np.isfinite(values_all)]
-        cap = (finite.max() if finite.size else centre) * 1.15
+        cap = (finite.max() if finite.size else 1.0) * 1.15
+        # an unbounded point value (no net jobs) is drawn at the cap, marked with ∞
+        centre = self.point_outcome / scale if np.isfinite(self.point_outcome) else cap
         for colour, column in (("#4c72b0", "outcome_low"), ("#dd8452", "outcome_high")):
             values = table[column].to_numpy(dtype=float) / scale
             shown = np.where(np.isfinite(values), values, cap)
@@ -412,8 +433,10 @@ class Tornado(ResultDisplay):
                     ax.annotate("∞", (cap, yi), ha="left", va="center", fontsize=10)
         ax.axvline(centre, color="black", linewidth=0.8)
         ax.set_yticks(y, [labels.get(p, p) for p in table.index])
-        unit = (" (tusen)" if language == "nb" else " (thousand)") if scale > 1 else ""
-        ax.set_xlabel(labels.get(self.outcome, self.outcome) + unit)
+        label = labels.get(self.outcome, self.outcome)
+        if scale > 1:
+            label = label.replace("(NOK", "(NOK thousand").replace("(kr", "(tusen kr")
+        ax.set_xlabel(label)
         ax.legend(loc="lower right", fontsize=8)
         fig.tight_layout()
         return fig, ax
