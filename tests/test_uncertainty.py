@@ -230,3 +230,18 @@ def test_shipped_vestre_toten_is_invariant_to_row_order():
     }
     again = net_effect(period=(2010, 2016), mc_draws=5_000, seed=1, **shuffled).figures()
     assert again == pytest.approx(figures, rel=1e-9)
+
+
+def test_national_scale_claims_no_net_jobs_and_says_so():
+    result = net_effect(projects=frames.projects(), jobs=frames.jobs(), budget=frames.budget(),
+                        period=frames.PERIOD, spatial_scale="national", mc_draws=1_000, seed=3)
+    figures = result.figures()
+    assert figures["jobs.net_additional"] == 0.0 and figures["jobs.net_additional.p05"] == 0.0
+    assert figures["cost_per_job.net_additional_public_nok"] == float("inf")
+    assert figures["survey.responses"] == 0.0 and np.isnan(figures["survey.response_rate"])
+    assert result.tornado.outcome == "net_additional_jobs"  # cost per net job is unbounded at the point
+    assert "no net additional jobs remain in the country" in result.net.sentence("en")
+    assert "no finite cost per net job" in result.cost.sentence("en")
+    assert "upwards" in result.monte_carlo.sentence("en")
+    for fig in (result.tornado.plot()[0], result.cost.plot()[0], result.net.plot()[0]):
+        plt.close(fig)
