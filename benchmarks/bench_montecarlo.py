@@ -78,7 +78,7 @@ def loop_simulation(model, firms, draws: int, seed: int) -> dict[str, tuple[floa
 
 def main() -> None:
     programme = ek.load_programme(DATA)
-    result = ek.net_effect(programme, period=(2010, 2016), mc_draws=1_000)
+    result = ek.estimate_net_effect(programme, period=(2010, 2016), mc_draws=1_000)
     net, cost = result.net, result.cost
     model = net_effect_model(net, cost)
     firms = net.survey.firm_totals()

@@ -22,7 +22,7 @@ from evalkit import (  # noqa: E402
     attribute_jobs,
     cost_per_job,
     net_additional_jobs,
-    net_effect,
+    estimate_net_effect,
     net_effect_figures,
     sensitivity,
     simulate_net_effect,
@@ -209,7 +209,7 @@ def test_analyst_deadweight_overrides_the_survey():
 
 def test_net_effect_requires_the_tables():
     with pytest.raises(InputError) as err:
-        net_effect(projects=frames.projects(), jobs=frames.jobs(), period=frames.PERIOD)
+        estimate_net_effect(projects=frames.projects(), jobs=frames.jobs(), period=frames.PERIOD)
     assert err.value.location.parameter == "budget"
 
 
@@ -218,7 +218,7 @@ def test_shipped_vestre_toten_is_invariant_to_row_order():
     import evalkit as ek
 
     programme = ek.load_programme(ROOT / "data" / "vestre_toten")
-    result = net_effect(programme, period=(2010, 2016), mc_draws=5_000, seed=1)
+    result = estimate_net_effect(programme, period=(2010, 2016), mc_draws=5_000, seed=1)
     figures = result.figures()
     assert result.attribution.registered_new_fte + result.attribution.registered_secured_fte == pytest.approx(180, abs=1)
     assert result.attribution.expected_jobs == pytest.approx(300, abs=1)
@@ -228,12 +228,12 @@ def test_shipped_vestre_toten_is_invariant_to_row_order():
         name: getattr(programme, name).sample(frac=1.0, random_state=4)
         for name in ("projects", "jobs", "budget", "survey", "participants")
     }
-    again = net_effect(period=(2010, 2016), mc_draws=5_000, seed=1, **shuffled).figures()
+    again = estimate_net_effect(period=(2010, 2016), mc_draws=5_000, seed=1, **shuffled).figures()
     assert again == pytest.approx(figures, rel=1e-9)
 
 
 def test_national_scale_claims_no_net_jobs_and_says_so():
-    result = net_effect(projects=frames.projects(), jobs=frames.jobs(), budget=frames.budget(),
+    result = estimate_net_effect(projects=frames.projects(), jobs=frames.jobs(), budget=frames.budget(),
                         period=frames.PERIOD, spatial_scale="national", mc_draws=1_000, seed=3)
     figures = result.figures()
     assert figures["jobs.net_additional"] == 0.0 and figures["jobs.net_additional.p05"] == 0.0

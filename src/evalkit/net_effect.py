@@ -1,6 +1,6 @@
 """The net effect of a programme in one call: attribution, additionality, cost, uncertainty.
 
-:func:`net_effect` runs the chain of issue 3 on a programme (anything with the
+:func:`estimate_net_effect` runs the chain of issue 3 on a programme (anything with the
 ``.budget .projects .participants .jobs .survey`` frames of
 ``docs/data-model.md``, e.g. ``evalkit.load_programme(folder)``) and returns the
 parts; :func:`net_effect_figures` gives the flat ``results.json`` figures.
@@ -57,7 +57,7 @@ __all__ = [
     "Tornado",
     "sensitivity",
     "NetEffect",
-    "net_effect",
+    "estimate_net_effect",
     "net_effect_figures",
     "NET_EFFECT_FIGURES",
 ]
@@ -146,7 +146,7 @@ def _frame(programme: Any, name: str, given: pd.DataFrame | None) -> pd.DataFram
     return getattr(programme, name, None) if programme is not None else None
 
 
-def net_effect(
+def estimate_net_effect(
     programme: Any = None,
     *,
     period: tuple[int, int],
@@ -225,6 +225,6 @@ def net_effect(
 def net_effect_figures(programme: Any = None, **kwargs: Any) -> dict[str, float]:
     """The ``results.json`` figures of the net effect as a flat dict.
 
-    Takes the arguments of :func:`net_effect`; keys :data:`NET_EFFECT_FIGURES`.
+    Takes the arguments of :func:`estimate_net_effect`; keys :data:`NET_EFFECT_FIGURES`.
     """
-    return net_effect(programme, **kwargs).figures()
+    return estimate_net_effect(programme, **kwargs).figures()
