@@ -1,0 +1,98 @@
+"""Render time of the Vestre Toten evaluation against the same pipeline on an empty notebook.
+
+Both go through the one render path (``evalkit.render.render``: checks,
+papermill execution, results.json, HTML, tables.xlsx, figures, PDF with
+headless Chromium). The baseline notebook has only the real notebook's
+parameters cell, so it measures what every render pays (kernel start,
+papermill, HTML assembly, Chromium) and the ratio what the evaluation itself
+adds. Target: ratio <= 2.0 (issue 5).
+
+Runs interleaved (A B B A ...), after one warm-up of each; prints median and
+min-max per pipeline, the ratio of medians with the min-max of the per-round
+ratios, and the load average at start and end (docs: benchmarking.md).
+
+    .venv/bin/python benchmarks/bench_render.py [--repeats 5] [--no-pdf]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+# Pinned before numpy loads, and inherited by the kernels papermill starts.
+for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_name] = "1"
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+import nbformat  # noqa: E402
+import yaml  # noqa: E402
+from threadpoolctl import threadpool_limits  # noqa: E402
+
+from evalkit.render import render  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+EVALUATION = ROOT / "evaluations" / "vestre-toten-2010-2016.yaml"
+
+
+def empty_evaluation(folder: Path) -> Path:
+    """An evaluation of the same programme whose notebook is only the real one's parameters cell."""
+    real = yaml.safe_load(EVALUATION.read_text(encoding="utf-8"))
+    source = nbformat.read(EVALUATION.parent / real["notebook"], as_version=4)
+    parameters = [c for c in source.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+    notebook = nbformat.v4.new_notebook(metadata=source.metadata)
+    notebook.cells = parameters
+    nbformat.write(notebook, folder / "empty.ipynb")
+    settings = real | {
+        "notebook": "empty.ipynb",
+        "data": str((EVALUATION.parent / real["data"]).resolve()),
+        "parameters": real.get("parameters", {}) | {"ssb_dir": str(ROOT / "data" / "ssb")},
+    }
+    path = folder / "empty.yaml"
+    path.write_text(yaml.safe_dump(settings, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def timed(evaluation: Path, out: Path, pdf: bool) -> float:
+    started = time.perf_counter()
+    render(evaluation, out, pdf=pdf)
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--no-pdf", action="store_true", help="leave out the PDF step")
+    args = parser.parse_args()
+    pdf = not args.no_pdf
+    load_start = os.getloadavg()
+    times: dict[str, list[float]] = {"vestre-toten": [], "empty notebook": []}
+    with threadpool_limits(limits=1), tempfile.TemporaryDirectory(prefix="evalkit-bench-") as scratch:
+        folder = Path(scratch)
+        runs = {"vestre-toten": EVALUATION, "empty notebook": empty_evaluation(folder)}
+        for name, evaluation in runs.items():  # warm-up: imports and file caches
+            timed(evaluation, folder / f"warm-{name}", pdf)
+        for round_ in range(args.repeats):
+            order = list(runs) if round_ % 2 == 0 else list(reversed(runs))
+            for name in order:
+                times[name].append(timed(runs[name], folder / f"{name}-{round_}", pdf))
+    load_end = os.getloadavg()
+
+    print(f"render pipeline (execute + HTML + xlsx + {'PDF + ' if pdf else ''}results), "
+          f"{args.repeats} interleaved repeats, BLAS pinned to 1 thread")
+    print(f"{'pipeline':<16} {'median s':>9} {'min s':>7} {'max s':>7}")
+    for name, values in times.items():
+        print(f"{name:<16} {statistics.median(values):9.2f} {min(values):7.2f} {max(values):7.2f}")
+    ratios = [a / b for a, b in zip(times["vestre-toten"], times["empty notebook"])]
+    ratio = statistics.median(times["vestre-toten"]) / statistics.median(times["empty notebook"])
+    print(f"ratio vestre-toten / empty: {ratio:.2f} (per round {min(ratios):.2f}-{max(ratios):.2f}); "
+          f"target <= 2.0: {'met' if ratio <= 2.0 else 'NOT met'}")
+    print(f"load average at start {load_start[0]:.2f} {load_start[1]:.2f} {load_start[2]:.2f}, "
+          f"at end {load_end[0]:.2f} {load_end[1]:.2f} {load_end[2]:.2f}")
+
+
+if __name__ == "__main__":
+    main()
