@@ -5,14 +5,31 @@ against :data:`evalkit.schema.SCHEMAS` and the references between them, and
 returns a frozen :class:`Programme`. Any problem is raised as one
 :class:`~evalkit.errors.InputError` naming the file, the row (as numbered in
 a spreadsheet: header = row 1) and the column. Input files are only read.
+
+Mistakes that are recoverable *and unambiguous* are read correctly and
+recorded in :attr:`Programme.notes` for the report's data-quality appendix
+instead of failing: a UTF-8 byte-order mark, a Latin-1/Windows-1252 file, a
+``;``-separated file (as Norwegian Excel saves CSV), comma decimals and space
+thousands separators (``125 000,50``), blank rows, a header in another case,
+an Excel workbook whose table sits on one of several sheets, and a title or
+merged-cell row above an Excel header. Anything that could be read two ways
+(``1,500``: one and a half, or fifteen hundred?) fails with a message.
 """
 
 from __future__ import annotations
 
+import csv
+import difflib
 import hashlib
+import io
+import math
+import re
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pandas as pd
 import pandera.errors
 
@@ -28,6 +45,29 @@ from evalkit.schema import (
 _TRUE = {"true", "1", "yes", "ja", "sann"}
 _FALSE = {"false", "0", "no", "nei", "usann"}
 _SUFFIXES = (".csv", ".xlsx")
+#: Formats people save tables in that evalkit does not read, and what to do instead.
+_OTHER_FORMATS = {
+    ".xls": "the old Excel format; save it as .xlsx (Excel workbook) or CSV UTF-8",
+    ".xlsm": "a macro workbook; save it as .xlsx or CSV UTF-8",
+    ".ods": "an OpenDocument spreadsheet; save it as .xlsx or CSV UTF-8",
+    ".txt": "a text file; name it .csv if it is comma-separated",
+    ".tsv": "a tab-separated file; name it .csv",
+}
+#: Largest whole number stored exactly in a float (integers beyond it are not plausible here).
+_MAX_EXACT = 2**53
+#: Tables that cannot be empty (no jobs registered yet is a real, if sad, state).
+_MUST_HAVE_ROWS = ("budget", "projects", "firms")
+#: How many rows of an Excel sheet are searched for the header row.
+_HEADER_SEARCH_ROWS = 10
+
+# Numbers a person in Norway writes: spaces (also no-break) as thousands separators, comma decimals.
+_SPACES = "[ \u00a0\u202f]"
+_NO_SPACE_THOUSANDS = re.compile(rf"^[+-]?\d{{1,3}}(?:{_SPACES}\d{{3}})+(?:[.,]\d+)?$")
+_NO_DOT_THOUSANDS_COMMA_DECIMAL = re.compile(r"^[+-]?\d{1,3}(?:\.\d{3})+,\d+$")
+_NO_DOTS_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(?:\.\d{3}){2,}$")
+_EN_COMMA_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(?:,\d{3}){2,}(?:\.\d+)?$|^[+-]?\d{1,3}(?:,\d{3})+\.\d+$")
+_COMMA_DECIMAL = re.compile(r"^[+-]?\d*,\d+$")
+_AMBIGUOUS_COMMA = re.compile(r"^[+-]?\d{1,3},\d{3}$")
 
 
 @dataclass(frozen=True, repr=False)
@@ -43,6 +83,10 @@ class Programme(ResultDisplay):
         are empty frames with the right columns when not supplied.
     inputs
         ``{file name: sha256}`` of every file read, for the report's provenance.
+    notes
+        Recoverable mistakes in the files that were read correctly, one
+        English sentence each naming the file (and column): for the report's
+        data-quality appendix.
     """
 
     name: str
@@ -53,24 +97,30 @@ class Programme(ResultDisplay):
     jobs: pd.DataFrame
     survey: pd.DataFrame
     inputs: dict[str, str] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
 
     @property
     def _title(self) -> str:
         return f"Programme {self.name}"
 
     def to_frame(self) -> pd.DataFrame:
-        """Rows per table with the input file's checksum."""
+        """Rows per table."""
         rows = [
             {"table": t, "rows": len(getattr(self, t))}
             for t in (*REQUIRED_TABLES, *OPTIONAL_TABLES)
         ]
         return pd.DataFrame(rows).set_index("table")
 
+    def notes_frame(self) -> pd.DataFrame:
+        """The data-quality notes as a one-column table (empty when the files were clean)."""
+        return pd.DataFrame({"note": list(self.notes)}, index=pd.RangeIndex(1, len(self.notes) + 1, name="#"))
+
     def summary(self) -> str:
-        return (
+        text = (
             f"{len(self.projects)} projects, {len(self.firms)} firms, "
             f"{len(self.jobs)} job registrations, {len(self.survey)} survey answers"
         )
+        return text + (f"; {len(self.notes)} data-quality notes" if self.notes else "")
 
 
 def sha256_of(path: Path) -> str:
@@ -83,7 +133,14 @@ def sha256_of(path: Path) -> str:
 
 
 def find_table(folder: Path, table: str) -> Path | None:
-    """The file holding ``table`` in ``folder`` (``table.csv`` or ``table.xlsx``)."""
+    """The file holding ``table`` in ``folder`` (``table.csv`` or ``table.xlsx``).
+
+    Raises
+    ------
+    InputError
+        If both exist, if the table is saved in a format evalkit does not read
+        (``.xls``, ``.ods``, ...), or if the name differs only in case.
+    """
     found = [folder / f"{table}{suffix}" for suffix in _SUFFIXES if (folder / f"{table}{suffix}").is_file()]
     if len(found) > 1:
         raise InputError(
@@ -91,85 +148,512 @@ def find_table(folder: Path, table: str) -> Path | None:
             file=folder,
             hint="Keep one of them.",
         )
-    return found[0] if found else None
-
-
-def read_raw_table(path: Path) -> pd.DataFrame:
-    """Read a CSV or the first sheet of an .xlsx file as text, blank cells as missing."""
-    try:
-        if path.suffix == ".xlsx":
-            frame = pd.read_excel(path, sheet_name=0, dtype=str, keep_default_na=False)
-        else:
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
+    if found:
+        return found[0]
+    for suffix, advice in _OTHER_FORMATS.items():
+        other = folder / f"{table}{suffix}"
+        if other.is_file():
+            raise InputError(f"is {advice}.", file=other, hint=f"evalkit reads {table}.csv or {table}.xlsx.")
+    near = [
+        p for p in sorted(folder.iterdir())
+        if p.is_file() and p.stem.strip().lower() == table and p.suffix.lower() in _SUFFIXES
+    ]
+    if near:
         raise InputError(
-            f"is not UTF-8 text (byte {exc.start}).",
-            file=path,
-            hint="Save it as CSV UTF-8.",
-        ) from None
-    except pd.errors.EmptyDataError:
-        raise InputError("is empty.", file=path, hint="It needs a header row.") from None
-    except pd.errors.ParserError as exc:
-        raise InputError(f"cannot be read as CSV ({exc}).", file=path) from None
-    except (ValueError, OSError, KeyError) as exc:
-        raise InputError(f"cannot be read ({exc}).", file=path) from None
-    frame.columns = [str(c).strip() for c in frame.columns]
-    frame = frame.apply(lambda col: col.str.strip())
-    return frame.replace("", pd.NA)
+            f"looks like the table '{table}' but its name is not exactly {table}{near[0].suffix.lower()}.",
+            file=near[0],
+            hint=f"Rename it to {table}{near[0].suffix.lower()} (lower case, no spaces).",
+        )
+    return None
 
 
-def _row(index_label) -> int | None:
-    # Frames keep the default RangeIndex from reading: data row i is spreadsheet row i + 2.
-    try:
-        return int(index_label) + 2
-    except (TypeError, ValueError):
-        return None
+# --- reading a file as a table of text ----------------------------------------------------------
 
 
-def validate_table(frame: pd.DataFrame, table: str, path: Path | str) -> pd.DataFrame:
-    """Coerce and check one raw table against its schema.
+def decode_text(data: bytes, path: Path | str) -> tuple[str, list[str]]:
+    """Decode a text table's bytes: UTF-8 (with or without BOM), else Windows-1252/Latin-1.
+
+    Returns
+    -------
+    text, notes
+        The text, and a sentence for each recoverable mistake found.
 
     Raises
     ------
     InputError
-        For the first problem found, naming file, row and column.
+        If the file is empty, or holds binary data (e.g. a workbook saved with
+        a ``.csv`` name).
     """
+    name = Path(str(path)).name
+    notes: list[str] = []
+    if not data.strip(b" \t\r\n\x00"):
+        raise InputError("is empty.", file=path, hint="It needs a header row and data rows.")
+    if data[:4] == b"PK\x03\x04":
+        raise InputError(
+            "is an Excel workbook (or another zip file), not CSV text.",
+            file=path,
+            hint=f"Rename it to {Path(name).stem}.xlsx, or save it from Excel as CSV UTF-8.",
+        )
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        # Excel's "Unicode text" is UTF-16 with a byte-order mark: unambiguous.
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise InputError("is not valid UTF-16 text.", file=path, hint="Save it as CSV UTF-8.") from None
+        notes.append(f"{name} was saved as UTF-16 (\"Unicode text\"); it was read as such.")
+    elif data[:3] == b"\xef\xbb\xbf":
+        try:
+            text = data[3:].decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                f"starts with a UTF-8 byte-order mark but is not UTF-8 (byte {exc.start + 3}).",
+                file=path,
+                hint="Save it as CSV UTF-8.",
+            ) from None
+        notes.append(f"{name} starts with a UTF-8 byte-order mark (BOM, as Excel saves CSV UTF-8); it was ignored.")
+    else:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            if b"\x00" in data:
+                raise InputError("holds binary data, not text.", file=path, hint="Save it as CSV UTF-8.") from None
+            # Norwegian files that are not UTF-8 are Windows-1252 (Excel) or Latin-1 (SSB exports).
+            try:
+                text, encoding = data.decode("cp1252"), "Windows-1252"
+            except UnicodeDecodeError:
+                text, encoding = data.decode("latin-1"), "Latin-1"
+            first = _word_around(text, exc.start)
+            notes.append(
+                f"{name} is not UTF-8; it was read as {encoding} (Latin-1), so that e.g. '{first}' reads right."
+            )
+    if "\x00" in text:
+        raise InputError("holds binary data (NUL characters), not text.", file=path, hint="Save it as CSV UTF-8.")
+    return text, notes
+
+
+def _word_around(text: str, position: int) -> str:
+    start = max(text.rfind(c, 0, position) for c in ",;\t\n\r") + 1
+    ends = [i for i in (text.find(c, position) for c in ",;\t\n\r") if i != -1]
+    return text[start:min(ends) if ends else len(text)].strip()[:40]
+
+
+def _normal(name: str) -> str:
+    return str(name).replace("\ufeff", "").strip().lower()
+
+
+def _choose_separator(header: str, table: str | None) -> str:
+    """``,`` unless the header line only makes sense split by ``;`` or a tab."""
+    expected = {c for c in SCHEMAS[table].columns} if table in SCHEMAS else set()
+
+    def score(sep: str) -> int:
+        fields = next(csv.reader([header], delimiter=sep), [])
+        return len({_normal(f) for f in fields} & expected) if expected else len(fields)
+
+    best = max((",", ";", "\t"), key=lambda s: (score(s), s == ","))
+    return best if score(best) > score(",") else ","
+
+
+def parse_csv_text(text: str, path: Path | str, table: str | None = None) -> tuple[pd.DataFrame, list[str]]:
+    """Parse CSV text into a frame of strings indexed by the row number in the file.
+
+    Returns
+    -------
+    frame, notes
+        Cells stripped, blank cells missing, blank rows dropped; the index is
+        the row number a person sees (header = row 1).
+    """
+    name = Path(str(path)).name
+    notes: list[str] = []
+    lines = text.splitlines()
+    first = next((i for i, line in enumerate(lines) if line.strip(" \t,;")), None)
+    if first is None:
+        raise InputError("has no header row (only blank lines).", file=path, hint="The first line must name the columns.")
+    if first > 0:
+        raise InputError(
+            f"starts with {first} blank line(s) before the header.",
+            file=path,
+            row=1,
+            hint="Delete the blank lines above the column names.",
+        )
+    sep = _choose_separator(lines[0], table)
+    if sep != ",":
+        notes.append(f"{name} uses '{'tab' if sep == chr(9) else sep}' between columns (as Norwegian Excel saves CSV); it was read that way.")
+    header = next(csv.reader([lines[0]], delimiter=sep), [])
+    names = [str(h).replace("\ufeff", "").strip() for h in header]
+    seen: dict[str, int] = {}
+    for position, column in enumerate(names):
+        if column and column in seen:
+            raise InputError(
+                f"the column '{column}' appears twice (columns {seen[column] + 1} and {position + 1}).",
+                file=path,
+                row=1,
+                column=column,
+                hint="Delete or rename one of them.",
+            )
+        seen[column] = position
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text),
+            sep=sep,
+            dtype=str,
+            keep_default_na=False,
+            skip_blank_lines=False,
+            header=0,
+            engine="c",
+        )
+    except pd.errors.EmptyDataError:
+        raise InputError("is empty.", file=path, hint="It needs a header row and data rows.") from None
+    except pd.errors.ParserError as exc:
+        raise _parser_error(exc, path) from None
+    except (ValueError, csv.Error) as exc:
+        raise InputError(f"cannot be read as CSV ({exc}).", file=path) from None
+    frame.columns = [n or f"(column {i + 1})" for i, n in enumerate(names)]
+    frame.index = pd.RangeIndex(2, len(frame) + 2)
+    frame, blank_notes = _tidy_cells(frame, name)
+    return frame, notes + blank_notes
+
+
+def _parser_error(exc: Exception, path: Path | str) -> InputError:
+    text = str(exc)
+    match = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", text)
+    if match:
+        expected, line, saw = (int(g) for g in match.groups())
+        return InputError(
+            f"has {saw} cells where the header has {expected}.",
+            file=path,
+            row=line,
+            hint="A value probably holds an unquoted comma (e.g. a comma decimal): quote it, or save the file "
+            "from Excel as CSV UTF-8.",
+        )
+    match = re.search(r"(?:row|line) (\d+)", text)
+    return InputError(
+        "has an unclosed quote (\") or another CSV syntax error.",
+        file=path,
+        row=int(match.group(1)) + 1 if match else None,
+        hint="Check the quotes in that row.",
+    )
+
+
+def _tidy_cells(frame: pd.DataFrame, name: str) -> tuple[pd.DataFrame, list[str]]:
+    """Strip cells, make blank cells missing, drop blank rows (saying which)."""
+    notes: list[str] = []
+    frame.columns = [str(c).replace("\ufeff", "").strip() for c in frame.columns]
+    frame = frame.apply(lambda col: col.astype("string").str.strip().astype(object)).replace("", np.nan)
+    frame = frame.where(frame.notna(), np.nan)
+    blank = frame.isna().all(axis=1)
+    if blank.any():
+        rows = list(frame.index[blank])
+        last_data = frame.index[~blank].max() if (~blank).any() else None
+        trailing = [r for r in rows if last_data is None or r > last_data]
+        inner = [r for r in rows if r not in trailing]
+        if trailing:
+            notes.append(f"{name} ends with {len(trailing)} blank row(s); they were ignored.")
+        if inner:
+            notes.append(f"{name} has blank row(s) {_rows_text(inner)}; they were ignored.")
+        frame = frame.loc[~blank]
+    return frame, notes
+
+
+def _rows_text(rows: list[int]) -> str:
+    shown = ", ".join(str(r) for r in rows[:5])
+    return shown + (f" and {len(rows) - 5} more" if len(rows) > 5 else "")
+
+
+def read_excel_table(path: Path, table: str | None = None) -> tuple[pd.DataFrame, list[str]]:
+    """Read a table from an ``.xlsx`` workbook as text, indexed by Excel row number.
+
+    The sheet is the one named like the table, else the only non-empty one.
+    The header is the first row, or the one row among the first ten that
+    holds all the table's columns (a title or merged cells above it).
+
+    Raises
+    ------
+    InputError
+        If the workbook cannot be read, the sheet is ambiguous, or no header
+        row can be found without guessing.
+    """
+    name = path.name
+    notes: list[str] = []
+    try:
+        sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=str, keep_default_na=False)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError, TypeError) as exc:
+        raise InputError(
+            f"cannot be read as an Excel workbook ({type(exc).__name__}).",
+            file=path,
+            hint="Open it in Excel and save it again as .xlsx, or as CSV UTF-8.",
+        ) from None
+    except Exception as exc:  # openpyxl raises its own kinds for a broken workbook
+        raise InputError(
+            f"cannot be read as an Excel workbook ({type(exc).__name__}: {exc}).",
+            file=path,
+            hint="Open it in Excel and save it again as .xlsx, or as CSV UTF-8.",
+        ) from None
+    filled = {s: f for s, f in sheets.items() if (f.astype(str).apply(lambda c: c.str.strip()) != "").any().any()}
+    named = [s for s in sheets if table and _normal(s) == table]
+    if named:
+        sheet = named[0]
+    elif len(filled) == 1:
+        sheet = next(iter(filled))
+    elif not filled:
+        raise InputError("is empty (no sheet has any cells).", file=path, hint="It needs a header row and data rows.")
+    else:
+        raise InputError(
+            f"has {len(filled)} sheets with data ({', '.join(repr(s) for s in filled)}) and none is named '{table}'.",
+            file=path,
+            hint=f"Name the sheet with the table '{table}', or delete the other sheets.",
+        )
+    if len(sheets) > 1:
+        notes.append(f"{name} has {len(sheets)} sheets; the table was read from the sheet '{sheet}'.")
+    raw = sheets[sheet]
+    header_row = _header_row(raw, table, path, sheet)
+    if header_row > 0:
+        notes.append(
+            f"{name}: the column names are in row {header_row + 1} of the sheet '{sheet}'; "
+            f"the {header_row} row(s) above (a title or merged cells) were ignored."
+        )
+    names = [str(v).strip() for v in raw.iloc[header_row]]
+    seen: dict[str, int] = {}
+    for position, column in enumerate(names):
+        if column and column in seen:
+            raise InputError(
+                f"the column '{column}' appears twice (columns {seen[column] + 1} and {position + 1}).",
+                file=path,
+                row=header_row + 1,
+                column=column,
+                hint="Delete or rename one of them.",
+            )
+        seen[column] = position
+    frame = raw.iloc[header_row + 1:].copy()
+    frame.columns = [n or f"(column {i + 1})" for i, n in enumerate(names)]
+    # Excel rows are 1-based: data row k of the frame sits in sheet row header_row + 2 + k.
+    frame.index = pd.RangeIndex(header_row + 2, header_row + 2 + len(frame))
+    frame, blank_notes = _tidy_cells(frame, name)
+    frame.attrs["header_row"] = header_row + 1
+    return frame, notes + blank_notes
+
+
+def _header_row(raw: pd.DataFrame, table: str | None, path: Path, sheet: str) -> int:
+    if raw.empty or table not in SCHEMAS:
+        return 0
+    expected = set(SCHEMAS[table].columns)
+    found = [
+        len({_normal(v) for v in raw.iloc[r]} & expected)
+        for r in range(min(_HEADER_SEARCH_ROWS, len(raw)))
+    ]
+    if found[0] == len(expected):
+        return 0
+    complete = [r for r, n in enumerate(found) if n == len(expected)]
+    if len(complete) == 1:
+        return complete[0]
+    if complete:
+        raise InputError(
+            f"rows {', '.join(str(r + 1) for r in complete)} of the sheet '{sheet}' all look like the header.",
+            file=path,
+            hint="Keep one header row at the top of the sheet.",
+        )
+    partial = [r for r, n in enumerate(found) if n > 0]
+    if len(partial) > 1 and sum(found) >= len(expected) and found[0] < max(found):
+        raise InputError(
+            f"the column names are spread over rows {', '.join(str(r + 1) for r in partial)} of the sheet "
+            f"'{sheet}' (a header of several rows, perhaps merged cells).",
+            file=path,
+            row=partial[0] + 1,
+            hint="Put all column names in one row at the top and unmerge the cells.",
+        )
+    return 0
+
+
+def read_table_bytes(data: bytes, path: Path | str, table: str | None = None) -> tuple[pd.DataFrame, list[str]]:
+    """Read a CSV table from its bytes: decode, find the separator, parse (see :func:`parse_csv_text`)."""
+    text, notes = decode_text(data, path)
+    frame, more = parse_csv_text(text, path, table)
+    return frame, notes + more
+
+
+def read_raw_table(path: Path, table: str | None = None) -> tuple[pd.DataFrame, list[str]]:
+    """Read a CSV or ``.xlsx`` file as text, indexed by row number, with notes on what was recovered."""
+    path = Path(path)
+    table = table or path.stem
+    if path.suffix.lower() == ".xlsx":
+        return read_excel_table(path, table)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot be read ({exc.strerror}).", file=path, hint="Check that the file is readable.") from None
+    return read_table_bytes(data, path, table)
+
+
+# --- checking a table against its schema --------------------------------------------------------
+
+
+def _file_row(frame: pd.DataFrame, position: int) -> int | None:
+    rows = frame.attrs.get("file_rows")
+    if rows is not None and 0 <= position < len(rows):
+        return int(rows[position])
+    return position + 2
+
+
+def _match_columns(frame: pd.DataFrame, table: str, path: Path | str, notes: list[str]) -> pd.DataFrame:
+    """Rename headers that differ from the schema only in case or spacing; reject missing ones."""
     schema = SCHEMAS[table]
+    name = Path(str(path)).name
+    present = {_normal(c): c for c in frame.columns}
+    renames = {}
+    for column in schema.columns:
+        if column not in frame.columns and column in present:
+            renames[present[column]] = column
+    if renames:
+        frame = frame.rename(columns=renames)
+        notes.append(
+            f"{name}: the column name(s) {', '.join(repr(k) for k in renames)} were read as "
+            f"{', '.join(repr(v) for v in renames.values())}."
+        )
     missing = [c for c in schema.columns if c not in frame.columns]
     if missing:
+        extra = [c for c in frame.columns if c not in schema.columns]
+        close = difflib.get_close_matches(missing[0], extra, n=1, cutoff=0.6)
         raise InputError(
-            f"the column '{missing[0]}' is missing.",
+            f"the column '{missing[0]}' is missing" + (f" (is '{close[0]}' a misspelling of it?)." if close else "."),
             file=path,
+            row=frame.attrs["header_row"] if frame.attrs.get("header_row", 1) != 1 else None,
             column=missing[0],
             hint=f"Columns of '{table}': {', '.join(schema.columns)} (see docs/data-model.md).",
         )
+    return frame
+
+
+def check_table(
+    frame: pd.DataFrame, table: str, path: Path | str, notes: list[str] | None = None
+) -> pd.DataFrame:
+    """Coerce and check one table of text against the schema's declaration.
+
+    ``frame`` is indexed by the row numbers of the file (as returned by the
+    readers). The checks are those declared in :data:`evalkit.schema.SCHEMAS`
+    (types, empty cells, uniqueness, allowed values, ranges, patterns), done
+    here column by column so that the *first* bad cell in the file is named.
+
+    Returns
+    -------
+    DataFrame
+        Coerced, with a fresh ``RangeIndex``; ``attrs["file_rows"]`` maps
+        positions back to row numbers in the file.
+
+    Raises
+    ------
+    InputError
+        For the first bad cell (lowest row, then the schema's column order).
+    """
+    if table not in SCHEMAS:
+        raise InputError(f"'{table}' is not a table of the data model.", file=path)
+    notes = notes if notes is not None else []
+    schema = SCHEMAS[table]
+    frame = _match_columns(frame, table, path, notes)
+    if isinstance(frame.index, pd.RangeIndex) and frame.index.start == 0 or not pd.api.types.is_integer_dtype(frame.index):
+        # A frame not from the readers: number its rows as a spreadsheet would (header = row 1).
+        frame = frame.reset_index(drop=True)
+        frame.index = frame.index + 2
     frame = frame.copy()
-    for column in BOOLEAN_COLUMNS.get(table, ()):
-        frame[column] = _to_bool(frame[column], path, column)
-    for name, column in schema.columns.items():
-        if str(column.dtype) in ("float64", "int64", "Int64"):
-            frame[name] = _to_number(frame[name], path, name, integer=str(column.dtype) != "float64")
-    for name, column in schema.columns.items():
-        repeated = frame[name].duplicated() & frame[name].notna() if column.unique else None
-        if repeated is not None and repeated.any():
-            label = repeated.idxmax()
-            first = frame.index[frame[name] == frame.at[label, name]][0]
-            raise InputError(
-                f"'{frame.at[label, name]}' appears again (first in row {_row(first)}).",
-                file=path,
-                row=_row(label),
-                column=name,
-                hint="Each value in this column must be unique.",
+    name = Path(str(path)).name
+    problems: list[tuple[int, int, InputError]] = []  # (row, column order, error)
+
+    def report(order: int, row: int, error: InputError) -> None:
+        problems.append((row, order, error))
+
+    for order, (column, spec) in enumerate(schema.columns.items()):
+        values = frame[column]
+        dtype = str(spec.dtype)
+        if column in BOOLEAN_COLUMNS.get(table, ()):
+            frame[column], bad = _to_bool(values)
+            if bad is not None:
+                value = values[bad]
+                report(order, bad, InputError(
+                    f"'{'' if pd.isna(value) else value}' is not a yes/no value.",
+                    file=path, row=int(bad), column=column, hint="Use true or false.",
+                ))
+            continue
+        if dtype in ("float64", "int64", "Int64"):
+            numbers, error, recovered = _to_number(values, path, column, integer=dtype != "float64")
+            if error is not None:
+                report(order, error.location.row or 0, error)
+                continue
+            if recovered:
+                row, text, number = recovered[0]
+                notes.append(
+                    f"{name}, column '{column}': {len(recovered)} value(s) written the Norwegian way "
+                    f"(e.g. '{text}' in row {row}) were read as numbers ({number:g})."
+                )
+            frame[column] = numbers
+            values = numbers
+        missing = values.isna()
+        if not spec.nullable and missing.any():
+            row = int(missing.idxmax())
+            report(order, row, InputError("is empty.", file=path, row=row, column=column, hint="Fill in a value."))
+        present = values[~missing]
+        for check in spec.checks:
+            bad_row, problem, hint = _failed(check, present, table, column)
+            if bad_row is not None:
+                report(order, bad_row, InputError(problem, file=path, row=bad_row, column=column, hint=hint))
+        if spec.unique:
+            repeated = present.duplicated()
+            if repeated.any():
+                row = int(repeated.idxmax())
+                first = int(present.index[present == present[row]][0])
+                report(order, row, InputError(
+                    f"'{present[row]}' appears again (first in row {first}).",
+                    file=path, row=row, column=column, hint="Each value in this column must be unique.",
+                ))
+    if problems:
+        problems.sort(key=lambda p: (p[0], p[1]))
+        raise problems[0][2]
+    rows = [int(i) for i in frame.index]
+    frame = frame.reset_index(drop=True)
+    frame.attrs["source_file"] = str(path)
+    frame.attrs["file_rows"] = rows
+    return frame
+
+
+def _failed(check: Any, values: pd.Series, table: str, column: str) -> tuple[int | None, str, str | None]:
+    """The first row failing a declared pandera check, with words for it."""
+    if values.empty:
+        return None, "", None
+    stats = check.statistics
+    name = check.name
+    if name == "isin":
+        allowed = [str(a) for a in stats["allowed_values"]]
+        bad = ~values.astype(str).isin(allowed)
+        if bad.any():
+            row = int(bad.idxmax())
+            value = str(values[row])
+            close = difflib.get_close_matches(value.lower().replace(" ", "_"), allowed, n=1, cutoff=0.6)
+            return row, f"'{value}' is not an allowed value.", (
+                (f"Did you mean '{close[0]}'? " if close else "") + f"Use one of: {', '.join(sorted(allowed))}."
             )
-    try:
-        valid = schema.validate(frame, lazy=True)
-    except pandera.errors.SchemaErrors as errors:
-        raise _first_failure(errors, schema, path) from None
-    valid.attrs["source_file"] = str(path)
-    return valid
+    elif name == "str_matches":
+        bad = ~values.astype(str).str.fullmatch(stats["pattern"].strip("^$"))
+        if bad.any():
+            row = int(bad.idxmax())
+            return row, f"'{values[row]}' is not a 9-digit organisation number.", "Write it as 9 digits without spaces."
+    elif name == "str_length":
+        bad = values.astype(str).str.len() < (stats.get("min_value") or 0)
+        if bad.any():
+            return int(bad.idxmax()), "is empty.", "Fill in a value."
+    elif name == "greater_than_or_equal_to":
+        bad = values.astype(float) < stats["min_value"]
+        if bad.any():
+            row = int(bad.idxmax())
+            return row, f"'{values[row]:g}' is negative.", "Amounts and jobs must be >= 0."
+    elif name == "in_range":
+        numbers = values.astype(float)
+        bad = (numbers < stats["min_value"]) | (numbers > stats["max_value"])
+        if bad.any():
+            row = int(bad.idxmax())
+            return row, f"'{values[row]}' is not a plausible year.", (
+                f"Write a four-digit year between {stats['min_value']} and {stats['max_value']}."
+            )
+    return None, "", None
 
 
-def _to_bool(values: pd.Series, path: Path | str, column: str) -> pd.Series:
+def _to_bool(values: pd.Series) -> tuple[pd.Series, int | None]:
     out = []
     for label, value in values.items():
         word = str(value).strip().lower() if not pd.isna(value) else ""
@@ -178,72 +662,117 @@ def _to_bool(values: pd.Series, path: Path | str, column: str) -> pd.Series:
         elif word in _FALSE:
             out.append(False)
         else:
-            raise InputError(
-                f"'{value if not pd.isna(value) else ''}' is not a yes/no value.",
-                file=path,
-                row=_row(label),
-                column=column,
-                hint="Use true or false.",
-            )
-    return pd.Series(out, index=values.index, dtype=bool)
+            return values, int(label)
+    return pd.Series(out, index=values.index, dtype=bool), None
 
 
-def _to_number(values: pd.Series, path: Path | str, column: str, *, integer: bool) -> pd.Series:
+def parse_number(text: str) -> tuple[float | None, bool, str | None]:
+    """Read a number as a person in Norway may write it.
+
+    Returns
+    -------
+    number, recovered, ambiguity
+        ``number`` is ``None`` if the text is not a number; ``recovered`` says
+        it was written with comma decimals or thousands separators;
+        ``ambiguity`` explains why a number-like text was *not* read.
+    """
+    text = text.strip().replace("\u2212", "-")  # the typographic minus Excel/Word produce
+    if _AMBIGUOUS_COMMA.match(text):
+        return None, False, "could be a comma decimal or a thousands separator"
+    cleaned = None
+    if _NO_SPACE_THOUSANDS.match(text):
+        cleaned = re.sub(_SPACES, "", text).replace(",", ".")
+    elif _NO_DOT_THOUSANDS_COMMA_DECIMAL.match(text):
+        cleaned = text.replace(".", "").replace(",", ".")
+    elif _NO_DOTS_THOUSANDS.match(text):
+        cleaned = text.replace(".", "")
+    elif _EN_COMMA_THOUSANDS.match(text):
+        cleaned = text.replace(",", "")
+    elif _COMMA_DECIMAL.match(text):
+        cleaned = text.replace(",", ".")
+    if cleaned is None:
+        return None, False, None
+    try:
+        return float(cleaned), True, None
+    except ValueError:
+        return None, False, None
+
+
+def _to_number(
+    values: pd.Series, path: Path | str, column: str, *, integer: bool
+) -> tuple[pd.Series, InputError | None, list[tuple[int, str, float]]]:
     # Coerced here, not by pandera, so that the first bad cell is named with its row.
-    numbers = pd.to_numeric(values, errors="coerce")
-    bad = values.notna() & numbers.isna()
+    numbers = pd.to_numeric(values, errors="coerce").astype(float)
+    failed = values.notna() & numbers.isna()
+    recovered: list[tuple[int, str, float]] = []
+    kind = "a whole number" if integer else "a number"
+    hint = "Write plain numbers with '.' as decimal mark and no thousands separators, e.g. 125000.50."
+    for label in values.index[failed]:
+        number, was_recovered, ambiguity = parse_number(str(values[label]))
+        if number is None:
+            why = f" ({ambiguity})" if ambiguity else ""
+            return numbers, InputError(
+                f"'{values[label]}' is not {kind}{why}.", file=path, row=int(label), column=column, hint=hint
+            ), recovered
+        numbers[label] = number
+        recovered.append((int(label), str(values[label]), number))
+    finite = numbers.isna() | np.isfinite(numbers.to_numpy(dtype=float, na_value=np.nan))
     if integer:
-        bad |= numbers.notna() & (numbers % 1 != 0)
-    if bad.any():
-        label = bad.idxmax()
-        kind = "a whole number" if integer else "a number"
-        raise InputError(
-            f"'{values[label]}' is not {kind}.",
-            file=path,
-            row=_row(label),
-            column=column,
-            hint="Write plain numbers with '.' as decimal mark and no thousands separators, e.g. 125000.50.",
-        )
-    return numbers.astype("Int64") if integer else numbers.astype(float)
+        with np.errstate(invalid="ignore"):
+            finite &= numbers.isna() | (numbers.abs() < _MAX_EXACT)
+    if not finite.all():
+        label = int(finite.idxmin())
+        return numbers, InputError(
+            f"'{values[label]}' is not a finite {kind.split(' ', 1)[1] if integer else 'number'} in range.",
+            file=path, row=label, column=column, hint=hint,
+        ), recovered
+    if integer:
+        fraction = numbers.notna() & (numbers % 1 != 0)
+        if fraction.any():
+            label = int(fraction.idxmax())
+            return numbers, InputError(
+                f"'{values[label]}' is not a whole number.", file=path, row=label, column=column,
+                hint="Write a whole number, e.g. 2012.",
+            ), recovered
+        return numbers.astype("Int64"), None, recovered
+    return numbers, None, recovered
 
 
-def _first_failure(errors: pandera.errors.SchemaErrors, schema, path) -> InputError:
+def validate_table(frame: pd.DataFrame, table: str, path: Path | str, notes: list[str] | None = None) -> pd.DataFrame:
+    """Check a table (:func:`check_table`), then let pandera coerce it to the declared dtypes.
+
+    pandera's validation is kept as the guard of the data model (dtypes);
+    the row-precise messages come from :func:`check_table`.
+    """
+    checked = check_table(frame, table, path, notes)
+    attrs = dict(checked.attrs)
+    try:
+        valid = SCHEMAS[table].validate(checked, lazy=True)
+    except pandera.errors.SchemaErrors as errors:
+        raise _first_failure(errors, checked, path) from None
+    valid.attrs.update(attrs)
+    return valid
+
+
+def _first_failure(errors: pandera.errors.SchemaErrors, frame: pd.DataFrame, path: Path | str) -> InputError:
+    # A fallback: check_table should have caught every declared check first.
     cases = errors.failure_cases.copy()
     cases["_row"] = pd.to_numeric(cases["index"], errors="coerce")
     cases = cases.sort_values(["_row", "column"], na_position="first", kind="stable")
     case = cases.iloc[0]
     column = case["column"] if isinstance(case["column"], str) else None
-    check = str(case["check"])
-    value = case["failure_case"]
-    row = _row(case["index"]) if not pd.isna(case["_row"]) else None
-    if check.startswith("coerce_dtype"):
-        kind = "a number" if "float" in check or "int" in check.lower() else check
-        problem = f"'{value}' is not {kind}."
-        hint = "Write amounts as plain numbers with '.' as decimal mark, e.g. 125000.50."
-    elif check == "not_nullable":
-        problem, hint = "is empty.", "Fill in a value."
-    elif check == "field_uniqueness":
-        problem, hint = f"'{value}' appears more than once.", "Each value in this column must be unique."
-    elif check.startswith("isin"):
-        allowed = schema.columns[column].checks[0].statistics.get("allowed_values", [])
-        problem = f"'{value}' is not an allowed value."
-        hint = f"Use one of: {', '.join(sorted(map(str, allowed)))}."
-    elif check.startswith("greater_than_or_equal_to"):
-        problem, hint = f"'{value}' is negative.", "Amounts and jobs must be >= 0."
-    elif check.startswith("str_matches"):
-        problem, hint = f"'{value}' is not a 9-digit organisation number.", "Write it without spaces."
-    elif check.startswith("in_range"):
-        problem, hint = f"'{value}' is not a plausible year.", None
-    elif check.startswith("str_length"):
-        problem, hint = "is empty.", "Fill in a value."
-    else:
-        problem, hint = f"'{value}' fails the check {check}.", None
-    return InputError(problem, file=path, row=row, column=column, hint=hint)
+    row = _file_row(frame, int(case["_row"])) if not pd.isna(case["_row"]) else None
+    return InputError(f"'{case['failure_case']}' fails the check {case['check']}.", file=path, row=row, column=column)
 
 
 def _empty(table: str) -> pd.DataFrame:
     schema = SCHEMAS[table]
     frame = pd.DataFrame({c: pd.Series(dtype=str) for c in schema.columns})
+    for column in BOOLEAN_COLUMNS.get(table, ()):
+        frame[column] = frame[column].astype(bool)
+    for name, column in schema.columns.items():
+        if str(column.dtype) in ("float64", "int64", "Int64"):
+            frame[name] = frame[name].astype(float if str(column.dtype) == "float64" else "Int64")
     return schema.validate(frame)
 
 
@@ -255,11 +784,13 @@ def load_programme(folder: str | Path) -> Programme:
     folder
         A folder with ``budget``, ``projects``, ``firms``, ``jobs`` and
         optionally ``participants`` and ``survey`` tables, each as ``.csv``
-        (UTF-8) or ``.xlsx`` (first sheet). See ``docs/data-model.md``.
+        (UTF-8) or ``.xlsx``. See ``docs/data-model.md``.
 
     Returns
     -------
     Programme
+        With :attr:`Programme.notes` on the recoverable mistakes that were
+        read correctly.
 
     Raises
     ------
@@ -270,9 +801,14 @@ def load_programme(folder: str | Path) -> Programme:
     """
     folder = Path(folder)
     if not folder.is_dir():
-        raise InputError("is not a folder.", file=folder, hint="Give the programme's data folder.")
+        raise InputError(
+            "does not exist." if not folder.exists() else "is not a folder.",
+            file=folder,
+            hint="Give the programme's data folder.",
+        )
     tables: dict[str, pd.DataFrame] = {}
     inputs: dict[str, str] = {}
+    notes: list[str] = []
     for table in (*REQUIRED_TABLES, *OPTIONAL_TABLES):
         path = find_table(folder, table)
         if path is None:
@@ -285,13 +821,27 @@ def load_programme(folder: str | Path) -> Programme:
             tables[table] = _empty(table)
             continue
         inputs[path.name] = sha256_of(path)
-        tables[table] = validate_table(read_raw_table(path), table, path)
+        raw, read_notes = read_raw_table(path, table)
+        notes += read_notes
+        if raw.empty and table in _MUST_HAVE_ROWS:
+            _match_columns(raw, table, path, [])  # a missing column is the clearer message
+            raise InputError("has a header but no data rows.", file=path, row=2, hint=f"Add the {table} rows.")
+        tables[table] = validate_table(raw, table, path, notes)
     check_references(tables, folder)
-    return Programme(name=folder.name, inputs=inputs, **tables)
+    return Programme(name=folder.name, inputs=inputs, notes=tuple(notes), **tables)
 
 
 def check_references(tables: dict[str, pd.DataFrame], folder: Path) -> None:
-    """Check that rows refer to known projects and firms, and project costs add up."""
+    """Check that rows refer to known projects and firms, and that a project's figures agree.
+
+    Raises
+    ------
+    InputError
+        For a reference to an unknown project or firm, a total cost that is
+        not the sum of its parts, more paid than approved, jobs registered
+        before their project was approved, or a firm answering the survey
+        twice about the same project.
+    """
     projects = tables["projects"]
     firm_ids = set(tables["firms"]["org_number"])
     project_ids = set(projects["project_id"])
@@ -306,36 +856,99 @@ def check_references(tables: dict[str, pd.DataFrame], folder: Path) -> None:
     ]
     for table, column, known, what, where in refs:
         frame = tables[table]
-        unknown = ~frame[column].isin(known)
+        unknown = (~frame[column].isin(known)).to_numpy()
         if unknown.any():
-            label = unknown.idxmax()
+            position = int(np.argmax(unknown))
             raise InputError(
-                f"refers to the {what} '{frame.at[label, column]}', which is not in {where}.",
+                f"refers to the {what} '{frame[column].iloc[position]}', which is not in {where}.",
                 file=frame.attrs.get("source_file", folder / table),
-                row=_row(label),
+                row=_file_row(frame, position),
                 column=column,
                 hint=f"Add it to {where} or correct the {what}.",
             )
+    source = projects.attrs.get("source_file")
     parts = projects[
         ["grant_paid_nok", "cofunding_innovasjon_norge_nok", "cofunding_other_public_nok", "cofunding_private_nok"]
     ].sum(axis=1)
-    off = (parts - projects["total_cost_nok"]).abs() > 1.0
+    off = ((parts - projects["total_cost_nok"]).abs() > 1.0).to_numpy()
     if off.any():
-        label = off.idxmax()
+        position = int(np.argmax(off))
         raise InputError(
-            f"total cost {projects.at[label, 'total_cost_nok']:.0f} is not the grant paid plus the "
-            f"co-funding ({parts[label]:.0f}).",
-            file=projects.attrs.get("source_file"),
-            row=_row(label),
+            f"total cost {projects['total_cost_nok'].iloc[position]:.0f} is not the grant paid plus the "
+            f"co-funding ({parts.iloc[position]:.0f}).",
+            file=source,
+            row=_file_row(projects, position),
             column="total_cost_nok",
             hint="total_cost_nok = grant_paid_nok + the three cofunding_* columns.",
         )
-    over = projects["grant_paid_nok"] > projects["grant_approved_nok"] + 1.0
+    over = (projects["grant_paid_nok"] > projects["grant_approved_nok"] + 1.0).to_numpy()
     if over.any():
-        label = over.idxmax()
+        position = int(np.argmax(over))
         raise InputError(
             "more grant was paid than approved.",
-            file=projects.attrs.get("source_file"),
-            row=_row(label),
+            file=source,
+            row=_file_row(projects, position),
             column="grant_paid_nok",
+            hint="Check grant_paid_nok and grant_approved_nok.",
         )
+    jobs = tables["jobs"]
+    approved = jobs["project_id"].map(dict(zip(projects["project_id"], projects["year"])))
+    early = (jobs["year"].astype(float) < approved.astype(float)).to_numpy()
+    if early.any():
+        position = int(np.argmax(early))
+        raise InputError(
+            f"jobs registered in {jobs['year'].iloc[position]}, before their project "
+            f"'{jobs['project_id'].iloc[position]}' was approved ({approved.iloc[position]}).",
+            file=jobs.attrs.get("source_file"),
+            row=_file_row(jobs, position),
+            column="year",
+            hint="Check the year of the registration or of the project.",
+        )
+    survey = tables["survey"]
+    twice = survey.duplicated(["org_number", "project_id"]).to_numpy()
+    if twice.any():
+        position = int(np.argmax(twice))
+        raise InputError(
+            f"the firm '{survey['org_number'].iloc[position]}' answered twice about the project "
+            f"'{survey['project_id'].iloc[position]}'.",
+            file=survey.attrs.get("source_file"),
+            row=_file_row(survey, position),
+            column="project_id",
+            hint="Keep one answer per firm and project.",
+        )
+
+
+def check_period(programme: Programme, period: tuple[int, int]) -> None:
+    """Check the records against the evaluation period.
+
+    A project approved outside the period cannot be the programme's, and a
+    job registered before the programme started cannot be its result; jobs
+    registered after the period are real (reported as "after the period"),
+    and a budget may plan years beyond it.
+
+    Raises
+    ------
+    InputError
+        Naming the file, row and column ``year``.
+    """
+    start, end = period
+    checks = [
+        ("projects", (programme.projects["year"] < start) | (programme.projects["year"] > end),
+         "a project approved in {year}, outside the programme period {start}-{end}."),
+        ("jobs", programme.jobs["year"] < start,
+         "jobs registered in {year}, before the programme period {start}-{end} began."),
+        ("budget", programme.budget["year"] < start,
+         "funds in {year}, before the programme period {start}-{end} began."),
+    ]
+    for table, outside, words in checks:
+        frame = getattr(programme, table)
+        outside = outside.fillna(False).to_numpy(dtype=bool)
+        if outside.any():
+            position = int(np.argmax(outside))
+            raise InputError(
+                words.format(year=frame["year"].iloc[position], start=start, end=end),
+                file=frame.attrs.get("source_file", table),
+                row=_file_row(frame, position),
+                column="year",
+                hint="Correct the year, or the evaluation's period.",
+            )
