@@ -95,18 +95,33 @@ def load_evaluation(path: str | Path) -> Evaluation:
     if not path.is_file():
         raise InputError("does not exist.", file=path, hint="Give the path of an evaluation .yaml file.")
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise InputError("is not UTF-8 text.", file=path) from None
-    except yaml.YAMLError as exc:
+        text = path.read_text(encoding="utf-8-sig")
+        raw = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+    except UnicodeDecodeError as exc:
+        raise InputError(f"is not UTF-8 text (byte {exc.start}).", file=path, hint="Save it as UTF-8.") from None
+    except OSError as exc:
+        raise InputError(f"cannot be read ({exc.strerror}).", file=path) from None
+    except _DuplicateKey as exc:
+        raise InputError(
+            f"the setting '{exc.key}' is given twice (also in line {exc.first}).",
+            file=path,
+            row=exc.line,
+            hint="Keep one of them; YAML would silently use the last.",
+        ) from None
+    except (yaml.YAMLError, TypeError, ValueError) as exc:
         mark = getattr(exc, "problem_mark", None)
         raise InputError(
             f"is not valid YAML ({getattr(exc, 'problem', exc)}).",
             file=path,
             row=mark.line + 1 if mark else None,
         ) from None
+    if raw is None:
+        raise InputError("is empty.", file=path, hint="Write the settings title, notebook, data and period.")
     if not isinstance(raw, dict):
         raise InputError("must be a mapping of settings (title, notebook, data, ...).", file=path)
+    unnamed = [k for k in raw if not isinstance(k, str)]
+    if unnamed:
+        raise InputError(f"the setting name {unnamed[0]!r} is not a word.", file=path, hint="Write settings as name: value.")
     folder = path.resolve().parent
     for key in ("notebook", "data"):
         if isinstance(raw.get(key), str):
@@ -130,8 +145,32 @@ def load_evaluation(path: str | Path) -> Evaluation:
     return evaluation
 
 
+class _DuplicateKey(Exception):
+    def __init__(self, key: str, line: int, first: int) -> None:
+        super().__init__(key)
+        self.key, self.line, self.first = key, line, first
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """A safe YAML loader that rejects a key given twice (plain YAML keeps the last silently)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            line = key_node.start_mark.line + 1
+            try:
+                first = seen.get(key)
+            except TypeError:  # an unhashable key: let the base class report it
+                continue
+            if first is not None:
+                raise _DuplicateKey(str(key), line, first)
+            seen[key] = line
+        return super().construct_mapping(node, deep=deep)
+
+
 def _line_of(path: Path, key: str) -> int | None:
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    for number, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), start=1):
         if line.lstrip().startswith(f"{key}:"):
             return number
     return None
@@ -195,7 +234,12 @@ def check_parameters(values: dict[str, Any], declared: dict[str, dict[str, Any]]
                 + f"Known parameters: {', '.join(declared)}.",
             )
         expected = declared[name]["type"]
-        base = expected.split("[")[0].replace("typing.", "").strip()
+        # "float | None" or "Optional[float]": None is allowed, otherwise the named type.
+        optional = "None" in expected or expected.startswith("Optional")
+        if optional and value is None:
+            continue
+        base = expected.replace("Optional[", "").replace("| None", "").replace("None |", "")
+        base = base.split("[")[0].replace("typing.", "").strip()
         allowed = _TYPES.get(base)
         if base in ("tuple", "list"):
             allowed = (list, tuple)

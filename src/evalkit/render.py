@@ -11,10 +11,15 @@ half-written report. The executed notebook of a failed render is kept in
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import json
 import os
 import shutil
+import signal
+import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +30,7 @@ import nbformat
 from evalkit import __version__
 from evalkit.errors import InputError, RenderError
 from evalkit.evaluation import Evaluation, check_parameters, load_evaluation, notebook_parameters
-from evalkit.programme import load_programme, sha256_of
+from evalkit.programme import check_period, load_programme, sha256_of
 from evalkit.publish import FIGURES_MIME
 
 #: Kernel that runs reports: the interpreter evalkit itself runs in.
@@ -61,9 +66,54 @@ def prepare(evaluation_path: str | Path) -> tuple[Evaluation, dict[str, Any]]:
     declared = notebook_parameters(evaluation.notebook)
     parameters = evaluation.notebook_parameters()
     check_parameters(parameters, declared, file=evaluation.source)
-    load_programme(evaluation.data)  # bad records are reported here, with file/row/column
     effective = {name: spec["default"] for name, spec in declared.items()} | parameters
+    check_ssb_parameters(effective, evaluation)
+    programme = load_programme(evaluation.data)  # bad records are reported here, with file/row/column
+    check_period(programme, evaluation.period)
     return evaluation, effective
+
+
+#: The SSB file listing today's municipalities (see data/ssb/PROVENANCE.md).
+MUNICIPALITY_FILE = "municipality_hierarchy_b2024.csv"
+
+
+def check_ssb_parameters(parameters: dict[str, Any], evaluation: Evaluation) -> None:
+    """Check the SSB folder exists and the municipality code is one of today's municipalities.
+
+    Raises
+    ------
+    InputError
+        Naming the parameter ``ssb_dir`` or ``municipality_code``.
+    """
+    ssb = _resolve(parameters.get("ssb_dir"), evaluation)
+    if ssb is not None and not ssb.is_dir():
+        raise InputError(
+            f"the folder {ssb} does not exist.",
+            file=evaluation.source,
+            parameter="ssb_dir",
+            hint="Give the folder with the SSB statistics, relative to the notebook.",
+        )
+    code = parameters.get("municipality_code")
+    listing = ssb / MUNICIPALITY_FILE if ssb is not None else None
+    if not code or listing is None or not listing.is_file():
+        return
+    import pandas as pd
+
+    known = pd.read_csv(listing, dtype=str, usecols=["municipality_code", "municipality_name"])
+    if str(code) not in set(known["municipality_code"]):
+        hint = "Use today's 4-digit code as text, e.g. '3443' (Vestre Toten)."
+        changes = ssb / "municipality_code_redistricting_to_b2024.csv"
+        if changes.is_file():
+            moves = pd.read_csv(changes, dtype=str, usecols=["municipality_code_original", "municipality_code_current"])
+            now = sorted(set(moves.loc[moves["municipality_code_original"] == str(code), "municipality_code_current"]))
+            if now:
+                hint = f"'{code}' is an old code; today it is {' or '.join(repr(c) for c in now)}."
+        raise InputError(
+            f"'{code}' is not a municipality code in force (2024 borders).",
+            file=evaluation.source,
+            parameter="municipality_code",
+            hint=hint,
+        )
 
 
 def _input_files(evaluation: Evaluation, parameters: dict[str, Any]) -> dict[str, str]:
@@ -157,24 +207,137 @@ def render(
     evaluation, parameters = prepare(evaluation_path)
     target = Path(output) if output else default_folder(evaluation, reports_root)
     target = target.absolute()
+    check_output_folder(target, evaluation, parameters)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+        recover_interrupted(target)
+        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.{STAGING_MARK}-{os.getpid()}-", dir=target.parent))
     except OSError as exc:
-        raise InputError(f"cannot be written ({exc.strerror}).", file=target.parent,
-                         hint="Choose another output folder with -o.") from None
+        raise InputError(
+            f"cannot be written ({exc.strerror}).",
+            file=target.parent,
+            hint="Choose a folder you can write to, with -o.",
+        ) from None
     try:
-        notebook = _execute(evaluation, parameters, staging, target)
-        figures = collect_figures(notebook)
-        meta = _meta(evaluation, parameters)
-        (staging / "results.json").write_text(results_json(meta, figures), encoding="utf-8")
-        from evalkit.report_html import write_outputs
+        with _terminate_as_interrupt():
+            notebook = _execute(evaluation, parameters, staging, target)
+            figures = collect_figures(notebook)
+            meta = _meta(evaluation, parameters)
+            try:
+                (staging / "results.json").write_text(results_json(meta, figures), encoding="utf-8")
+                from evalkit.report_html import write_outputs
 
-        write_outputs(notebook, staging, evaluation=evaluation, pdf=pdf, meta=meta)
-        _swap_into_place(staging, target)
+                write_outputs(notebook, staging, evaluation=evaluation, pdf=pdf, meta=meta)
+                _swap_into_place(staging, target)
+            except OSError as exc:
+                raise RenderError(
+                    f"{target}: the report could not be written ({exc.strerror or exc}); "
+                    "the previous report, if any, is unchanged."
+                ) from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return RenderResult(evaluation.slug, target, figures, time.perf_counter() - started)
+
+
+#: Marks a folder as a render in progress (never mistaken for a report: hidden and so named).
+STAGING_MARK = "rendering"
+#: Files that make a folder an evalkit report (one of them suffices).
+REPORT_FILES = ("results.json", "report.ipynb")
+
+
+def check_output_folder(target: Path, evaluation: Evaluation, parameters: dict[str, Any]) -> None:
+    """Refuse an output folder whose replacement would lose someone's files.
+
+    Raises
+    ------
+    InputError
+        If the folder is a file, holds the evaluation's inputs (data,
+        notebook, evaluation file, SSB folder), or exists with files in it
+        but is not an evalkit report (it would be replaced).
+    """
+    hint = "Choose another output folder with -o (a new folder, or an earlier report)."
+    if target.exists() and not target.is_dir():
+        raise InputError("is a file, not a folder.", file=target, hint=hint)
+    inputs = [evaluation.data, evaluation.notebook, *( [evaluation.source] if evaluation.source else [])]
+    ssb = _resolve(parameters.get("ssb_dir"), evaluation)
+    if ssb is not None:
+        inputs.append(ssb)
+    resolved = target.resolve()
+    for item in inputs:
+        item = Path(item).resolve()
+        if item == resolved or resolved in item.parents or item in resolved.parents and item.is_dir():
+            raise InputError(
+                f"would replace or sit inside the evaluation's input {item}.",
+                file=target,
+                hint=hint,
+            )
+    if target.is_dir() and any(target.iterdir()) and not any((target / f).is_file() for f in REPORT_FILES):
+        raise InputError(
+            "exists and holds files, but is not an evalkit report; it would be replaced.",
+            file=target,
+            hint=hint,
+        )
+
+
+def recover_interrupted(target: Path) -> None:
+    """Tidy up after a render that was killed: restore the previous report, drop stale staging folders.
+
+    A render is killed at worst between moving the old report aside and
+    moving the new one in; then the old one is put back. Staging folders of
+    processes that no longer run are removed.
+    """
+    parent = target.parent
+    if not parent.is_dir():
+        return
+    for path in parent.glob(f".{target.name}.*"):
+        pid = _pid_of(path.name, target.name)
+        if pid is None or _alive(pid):
+            continue
+        if ".old-" in path.name and not target.exists():
+            os.replace(path, target)
+        else:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _pid_of(name: str, target_name: str) -> int | None:
+    rest = name[len(target_name) + 2:]
+    for mark in (f"{STAGING_MARK}-", "old-"):
+        if rest.startswith(mark):
+            digits = rest[len(mark):].split("-")[0]
+            return int(digits) if digits.isdigit() else None
+    return None
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return False  # a folder of ours from before is stale by definition
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt():
+    """Turn SIGTERM into KeyboardInterrupt while rendering, so that clean-up runs.
+
+    Only in the main thread (signal handlers cannot be set elsewhere).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum, frame):  # noqa: ARG001
+        raise KeyboardInterrupt("terminated")
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _execute(evaluation: Evaluation, parameters: dict[str, Any], staging: Path, target: Path) -> nbformat.NotebookNode:
@@ -194,25 +357,67 @@ def _execute(evaluation: Evaluation, parameters: dict[str, Any], staging: Path, 
             report_mode=False,
         )
     except PapermillExecutionError as exc:
-        failed = target.parent / f"{target.name}.failed"
-        shutil.rmtree(failed, ignore_errors=True)
-        failed.mkdir(parents=True)
-        if executed.exists():
-            shutil.copy2(executed, failed / "report.ipynb")
+        failed = _keep_failed(executed, target)
+        line = next((ln.strip() for ln in (exc.source or "").splitlines() if ln.strip() and not ln.lstrip().startswith("#")), "")
+        cell = f"cell {exc.exec_count or exc.cell_index}" + (f" ({line[:60]})" if line else "")
         raise RenderError(
-            f"{evaluation.notebook.name}: cell {exc.exec_count or exc.cell_index} failed with "
-            f"{exc.ename}: {exc.evalue} (the executed notebook is in {failed})"
+            f"{evaluation.notebook.name}: {cell} failed with {exc.ename}: {_first_line(exc.evalue)} "
+            f"(the executed notebook is in {failed})"
+        ) from None
+    except (RuntimeError, OSError, TimeoutError) as exc:
+        # The kernel died or did not start: nbclient raises these, not a cell error.
+        failed = _keep_failed(executed, target)
+        raise RenderError(
+            f"{evaluation.notebook.name}: the notebook could not run ({type(exc).__name__}: {_first_line(str(exc))})"
+            + (f" (the executed notebook is in {failed})" if (failed / "report.ipynb").exists() else "")
         ) from None
     return nbformat.read(executed, as_version=4)
 
 
+def _first_line(text: str) -> str:
+    return (str(text).strip().splitlines() or [""])[0][:300]
+
+
+def _keep_failed(executed: Path, target: Path) -> Path:
+    """Keep the partial executed notebook in ``<folder>.failed/`` for debugging."""
+    failed = target.parent / f"{target.name}.failed"
+    shutil.rmtree(failed, ignore_errors=True)
+    failed.mkdir(parents=True, exist_ok=True)
+    if executed.exists():
+        shutil.copy2(executed, failed / "report.ipynb")
+    return failed
+
+
 def _swap_into_place(staging: Path, target: Path) -> None:
-    """Replace ``target`` by ``staging`` so that a complete report is always there."""
-    old = None
-    if target.exists():
-        old = target.parent / f".{target.name}.old-{os.getpid()}"
-        os.replace(target, old)
-    os.replace(staging, target)  # same folder, so an atomic rename
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    """Replace ``target`` by ``staging`` so that a complete report is always there.
+
+    On Linux the two folders are exchanged in one atomic ``renameat2``
+    (``RENAME_EXCHANGE``); elsewhere the old report is first moved aside
+    under a name :func:`recover_interrupted` restores if the process dies
+    between the two renames.
+    """
+    if target.exists() and _exchange(staging, target):
+        shutil.rmtree(staging, ignore_errors=True)  # now holds the previous report
+    else:
+        old = None
+        if target.exists():
+            old = target.parent / f".{target.name}.old-{os.getpid()}"
+            os.replace(target, old)
+        os.replace(staging, target)  # same folder, so an atomic rename
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
     shutil.rmtree(target.parent / f"{target.name}.failed", ignore_errors=True)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two paths (Linux ``renameat2(RENAME_EXCHANGE)``); False if unsupported."""
+    if sys.platform != "linux":
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    done = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
+    return done == 0
