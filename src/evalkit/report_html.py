@@ -118,7 +118,6 @@ class TocEntry:
     text: str  # the heading's inner HTML (already escaped)
     anchor: str
     label: str = ""  # "Vedlegg A: " before an appendix's title
-    page: int | None = None
 
 
 @dataclass
@@ -133,6 +132,12 @@ class Layout:
     toc: list[TocEntry] = field(default_factory=list)
     tables: list[tuple[str, str]] = field(default_factory=list)  # (anchor, caption)
     figures: list[tuple[str, str]] = field(default_factory=list)
+    pages: dict[str, int] = field(default_factory=dict)  # anchor -> page in the PDF (after a first print)
+
+    @property
+    def anchors(self) -> list[str]:
+        """Every anchor the contents list: headings, tables, figures."""
+        return [e.anchor for e in self.toc] + [a for a, _ in self.tables] + [a for a, _ in self.figures]
 
 
 class _Numbering:
@@ -265,12 +270,13 @@ def _number_headings(markup: str, parts: Layout, numbering: _Numbering, *, appen
 def _toc_html(parts: Layout) -> str:
     words = WORDS[parts.language]
 
-    def page(entry_page: int | None) -> str:
-        return f"<span class='toc-page'>{entry_page}</span>" if entry_page else ""
+    def page(anchor: str) -> str:
+        number = parts.pages.get(anchor)
+        return f"<span class='toc-page'>{number}</span>" if number else ""
 
     items = "".join(
         f"<li class='toc-{e.level}'><span class='toc-no'>{'' if e.label else e.number}</span>"
-        f"<span class='toc-text'><a href='#{e.anchor}'>{e.label}{e.text}</a></span>{page(e.page)}</li>"
+        f"<span class='toc-text'><a href='#{e.anchor}'>{e.label}{e.text}</a></span>{page(e.anchor)}</li>"
         for e in parts.toc
     )
     out = f"<nav class='evalkit-toc'><h2>{words['contents']}</h2><ol>{items}</ol>"
@@ -278,7 +284,8 @@ def _toc_html(parts: Layout) -> str:
         if entries:
             listed = "".join(
                 f"<li class='toc-item'><span class='toc-no'>{html.escape(caption.split(':', 1)[0])}</span>"
-                f"<span class='toc-text'><a href='#{anchor}'>{html.escape(caption.split(':', 1)[-1].strip())}</a></span></li>"
+                f"<span class='toc-text'><a href='#{anchor}'>{html.escape(caption.split(':', 1)[-1].strip())}</a></span>"
+                f"{page(anchor)}</li>"
                 for anchor, caption in entries
             )
             out += f"<h3>{heading}</h3><ol>{listed}</ol>"
@@ -393,10 +400,10 @@ def _assemble(parts: Layout, body_html: str, page_markers: bool = False) -> str:
             body_html = box + body_html
     if page_markers:
         # Invisible, layout-neutral markers that a first print reveals the headings' pages with.
-        for entry in parts.toc:
+        for anchor in parts.anchors:
             body_html = body_html.replace(
-                f"id='{entry.anchor}'>", f"id='{entry.anchor}'><span style='position:absolute;font-size:1px;"
-                f"color:white'>@@{entry.anchor}@@</span>", 1)
+                f"id='{anchor}'>", f"id='{anchor}'><span style='position:absolute;font-size:1px;"
+                f"color:white'>@@{anchor}@@</span>", 1)
     footer = f"{words['page']} \" counter(page) \" {words['of']} \" counter(pages)"
     page_css = (
         "@page { @bottom-right { content: \"" + footer + "; }"
@@ -597,7 +604,7 @@ def _heading_pages(pdf: Path, anchors: list[str]) -> dict[str, int]:
     pages = done.stdout.decode("utf-8", "replace").split("\f")
     found = {}
     for number, text in enumerate(pages, start=1):
-        for anchor in re.findall(r"@@(sec-[0-9A-Z-]+)@@", text):
+        for anchor in re.findall(r"@@((?:sec|table|figure)-[0-9A-Z-]+)@@", text):
             found.setdefault(anchor, number)
     return found
 
@@ -609,12 +616,11 @@ def _print_pdf(parts: Layout, body: str, folder: Path) -> None:
         first = Path(scratch) / "marked.html"
         first.write_text(_assemble(parts, body, page_markers=True), encoding="utf-8")
         html_to_pdf(first, Path(scratch) / "marked.pdf")
-        pages = _heading_pages(Path(scratch) / "marked.pdf", [e.anchor for e in parts.toc])
+        pages = _heading_pages(Path(scratch) / "marked.pdf", parts.anchors)
         if not pages:  # no headings, or no pdftotext: the first print is the report
             shutil.move(str(Path(scratch) / "marked.pdf"), folder / "report.pdf")
             return
-        for entry in parts.toc:
-            entry.page = pages.get(entry.anchor)
+        parts.pages = pages
         # Page numbers sit right of the TOC lines and never wrap them, so the pages stay where they were.
         final = Path(scratch) / "report.html"
         final.write_text(_assemble(parts, body), encoding="utf-8")
