@@ -337,7 +337,8 @@ class BudgetStatus(ResultDisplay):
         ax.bar(years + width, data["paid_nok"], width, color=_GREY, label=words["paid"])
         ax.set_xticks(list(years))
         ax.set_ylabel(words["ylabel"])
-        ax.legend(loc="upper left", frameon=False)
+        # Below the axes: the frame bars reach the top, a legend inside would hide them.
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=3, frameon=False)
         ax.spines[["top", "right"]].set_visible(False)
         return fig, ax
 
@@ -510,7 +511,7 @@ class PrioritySpread(ResultDisplay):
             ax.barh(data.index, data[phase], left=left, color=colour, label=words.get(phase, phase))
             left = left + data[phase]
         ax.set_xlabel(words["xlabel"])
-        ax.legend(loc="lower right", frameon=False)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=len(phases), frameon=False)
         ax.spines[["top", "right"]].set_visible(False)
         return fig, ax
 
@@ -656,7 +657,7 @@ class BudgetForecast(ResultDisplay):
         fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(7.5, 3.6))
         data = self.path
         years = data.index.astype(int).to_numpy()
-        ax.step(years, data["firm_frame_cumulative_nok"] / 1e6, where="mid", color=_GREY, linewidth=1.5,
+        ax.plot(years, data["firm_frame_cumulative_nok"] / 1e6, marker="s", color=_GREY, linewidth=1.5,
                 label=words["frame"])
         actual = data[data["kind"] == "actual"]
         ahead = data.loc[data.index >= self.status_year]
@@ -666,7 +667,8 @@ class BudgetForecast(ResultDisplay):
         ax.set_xticks(list(years))
         ax.set_ylim(0, max(float(data["firm_frame_cumulative_nok"].max()), self.granted_end_nok) / 1e6 * 1.1)
         ax.set_ylabel(words["ylabel"])
-        ax.legend(loc="upper left", frameon=False)
+        # Lower right stays empty: the cumulative lines rise from the left.
+        ax.legend(loc="lower right", frameon=False)
         ax.spines[["top", "right"]].set_visible(False)
         return fig, ax
 
