@@ -433,7 +433,7 @@ def _fmt(x: float, language: Language = "en", digits: int = 1) -> str:
     return text
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class SyntheticControlResult(ResultDisplay):
     """A fitted synthetic control.
 
@@ -703,7 +703,7 @@ def _result_from_fit(problem: _Problem, treated: Hashable, donors: Sequence[Hash
     )
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class PlaceboResult(ResultDisplay):
     """In-space placebo: the gaps of every unit when treated as if treated.
 
@@ -824,7 +824,7 @@ class PlaceboResult(ResultDisplay):
         return fig, ax
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class LeaveOneOutResult(ResultDisplay):
     """Leave-one-out robustness: the synthetic path without each weighted donor."""
 
