@@ -1,0 +1,81 @@
+"""Counterfactual helpers and the Vestre Toten use on the real SSB panel."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from evalkit import comparison_donors, maryland_grade, outcome_index, synthetic_control, triangulate
+from evalkit.counterfactual import GJOVIKREGIONEN, counterfactual_figures
+from evalkit.errors import InputError
+from evalkit.ssb import read_municipality_hierarchy, read_population_panel
+
+
+def test_comparison_donors_exclude_region_and_list():
+    hier = read_municipality_hierarchy()
+    donors = comparison_donors(hier, treated="3443", exclude=["3405"])
+    assert not set(GJOVIKREGIONEN) & set(donors)
+    assert "3405" not in donors
+    assert len(donors) == 357 - 5 - 1
+    with pytest.raises(InputError, match="exclude"):
+        comparison_donors(hier, treated="3443", exclude=["529"])
+
+
+def test_outcome_index():
+    data = pd.DataFrame({"u": ["a", "a", "b", "b"], "t": [1, 2, 1, 2], "y": [50.0, 55.0, 200.0, 180.0]})
+    out = outcome_index(data, unit="u", time="t", outcome="y", base=1)
+    assert out["y_index"].tolist() == [100.0, 110.0, 100.0, 90.0]
+    g = outcome_index(data, unit="u", time="t", outcome="y", base=1, kind="growth")
+    assert g["y_growth"].tolist() == pytest.approx([0.0, 10.0, 0.0, -10.0])
+    with pytest.raises(InputError, match="base"):
+        outcome_index(data, unit="u", time="t", outcome="y", base=3)
+
+
+def test_maryland_grade():
+    assert maryland_grade("synthetic_control", pre_period_match=True).level == 3
+    assert maryland_grade("did", pre_period_match=False).level == 2
+    assert maryland_grade("did").level == 2
+    assert maryland_grade("before_after").level == 1
+    assert maryland_grade("rct").level == 5
+    assert "nivå 3" in maryland_grade("did", pre_period_match=True).sentence("nb")
+    with pytest.raises(InputError, match="design"):
+        maryland_grade("anecdote")
+
+
+def test_triangulation():
+    t = triangulate(120, 150, bottom_up_interval=(80, 160))
+    assert t.agree is True
+    assert "agree" in t.sentence("en") and "stemmer overens" in t.sentence("nb")
+    t = triangulate(120, 500, bottom_up_interval=(80, 160), top_down_band=(-100, 100))
+    assert t.agree is False
+    assert "spriker" in t.sentence("nb")
+    t = triangulate(120, -2.5, unit_top_down="index points")
+    assert t.agree is None and "different things" in t.sentence("en")
+    assert triangulate(120, None).agree is None
+    assert t.to_frame().shape == (2, 5)
+
+
+def test_vestre_toten_population_synthetic_control():
+    panel = read_population_panel()
+    complete = panel.groupby("municipality_code")["pop"].count()
+    panel = panel[panel["municipality_code"].isin(complete[complete == complete.max()].index)]
+    panel = outcome_index(panel, unit="municipality_code", time="year", outcome="pop", base=2009)
+    donors = [d for d in comparison_donors(read_municipality_hierarchy(), treated="3443")
+              if d in set(panel["municipality_code"])]
+    res = synthetic_control(panel, unit="municipality_code", time="year", outcome="pop_index",
+                            treated="3443", treatment_start=2010, donors=donors)
+    assert res.weights.sum() == pytest.approx(1.0)
+    assert res.pre_rmspe < 0.5  # index points
+    assert res.treated_path.loc[2009] == pytest.approx(100.0)
+    # Vestre Toten grew 12 714 -> 13 612 (2009-2026): index 107.1.
+    assert res.treated_path.loc[2026] == pytest.approx(100 * 13612 / 12714, abs=0.01)
+    placebo = res.placebo()
+    assert placebo.gaps.shape[1] == len(donors) + 1
+    figures = counterfactual_figures(res, placebo, type("D", (), {"att": 0.1, "se": 0.2})())
+    assert set(figures) == {"counterfactual.att", "counterfactual.p_value", "counterfactual.pre_rmspe", "did.att", "did.se"}
+    assert 0 < figures["counterfactual.p_value"] <= 1
