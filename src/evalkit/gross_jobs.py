@@ -152,7 +152,8 @@ class TargetAttainment(ResultDisplay):
         ax.set_ylabel(words["ylabel"])
         ax.set_ylim(0, max(self.target, self.expected if self.expected == self.expected else 0,
                            float(self.cumulative.max())) * 1.12)
-        ax.legend(loc="upper left", frameon=False)
+        # Legend under the axes: inside, it would cover the target line.
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=3, frameon=False, fontsize="small")
         ax.spines[["top", "right"]].set_visible(False)
         return fig, ax
 

@@ -212,7 +212,7 @@ def estimate_net_effect(
     deadweight: SurveyDeadweight | None = None
     if survey is not None and len(survey):
         deadweight = survey_deadweight(survey, attribution, weight_by=survey_weight_by, answer_weights=answer_weights)
-    use = deadweight if (use_survey_deadweight and deadweight is not None and "deadweight" not in assumption_overrides) else None
+    use = deadweight if (use_survey_deadweight and deadweight is not None and assumption_overrides.get("deadweight") is None) else None
     net = net_additional_jobs(attribution, assumptions=assumptions, deadweight=use)
     cost = cost_per_job(budget, projects, net, include_cofunders=include_cofunders)
     mc = simulate_net_effect(net, cost, draws=mc_draws, seed=seed)
