@@ -148,7 +148,13 @@ class BatchResult(ResultDisplay):
 
 def _context() -> multiprocessing.context.BaseContext:
     methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    if "forkserver" not in methods:
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    # The fork server imports the render path once (papermill's import chain takes seconds);
+    # each worker forks from it with the modules loaded, and no threads yet.
+    context.set_forkserver_preload(["evalkit.render", "papermill"])
+    return context
 
 
 def check_batch(evaluations: Sequence[str | Path], jobs: int) -> list[Path]:
