@@ -583,19 +583,22 @@ class SyntheticControlResult(ResultDisplay):
         return fig, axes
 
     # ---- inference and robustness
-    def placebo(self) -> PlaceboResult:
-        """In-space placebo (ADH 2010, section 4): refit with every donor as 'treated'.
+    def placebo(self, *, treated_in_pool: bool = True) -> PlaceboResult:
+        """In-space placebo (ADH 2010, section 3.4): refit with every donor as 'treated'.
 
-        Each donor in turn is treated as if it had been treated, with the other
-        donors (never the real treated unit) as its donor pool. The p-value is
-        the treated unit's rank of the post/pre RMSPE ratio among all units,
-        divided by the number of units.
+        Each donor in turn is treated as if it had been treated. As in ADH
+        (2010, p. 501: "shifting California to the donor pool") its donor pool
+        is the other donors plus the real treated unit, so every unit is fitted
+        against the same set of others; ``treated_in_pool=False`` leaves the
+        treated unit out (the SCtools convention). The p-value is the treated
+        unit's rank of the post/pre RMSPE ratio among all units, divided by
+        the number of units.
         """
         problem = self._problem
         units = [self.treated, *self.donors]
         gaps = {self.treated: self.gaps}
         for d in self.donors:
-            pool = [u for u in self.donors if u != d]
+            pool = [u for u in units if u != d and (treated_in_pool or u != self.treated)]
             fit = _fit_problem(problem, d, pool)
             synth = problem.outcome_wide[pool].to_numpy(float) @ fit.w
             gaps[d] = pd.Series(problem.outcome_wide[d].to_numpy(float) - synth, index=problem.outcome_wide.index)
