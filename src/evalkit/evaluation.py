@@ -20,6 +20,7 @@ notebook's declared parameters (names and types) before any kernel starts.
 from __future__ import annotations
 
 import ast
+import difflib
 from pathlib import Path
 from typing import Any
 
@@ -129,20 +130,41 @@ def load_evaluation(path: str | Path) -> Evaluation:
     try:
         evaluation = Evaluation(**raw, source=path.resolve())
     except ValidationError as exc:
-        error = exc.errors()[0]
-        key = ".".join(str(p) for p in error["loc"]) or "?"
-        problem = "is not a known setting" if error["type"] == "extra_forbidden" else error["msg"]
-        raise InputError(
-            f"the setting '{key}' {problem.lower() if problem[0].isupper() else problem}.",
-            file=path,
-            row=_line_of(path, key.split(".")[0]),
-            hint="Settings: " + ", ".join(k for k in Evaluation.model_fields if k != "source") + ".",
-        ) from None
+        raise _setting_error(exc, path) from None
     if not evaluation.notebook.is_file():
         raise InputError(f"the notebook {evaluation.notebook} does not exist.", file=path, row=_line_of(path, "notebook"))
     if not evaluation.data.is_dir():
         raise InputError(f"the data folder {evaluation.data} does not exist.", file=path, row=_line_of(path, "data"))
     return evaluation
+
+
+_SETTINGS = tuple(k for k in Evaluation.model_fields if k != "source")
+
+
+def _setting_error(exc: ValidationError, path: Path) -> InputError:
+    """One message for pydantic's errors: an unknown key first (with a near name), then the rest."""
+    errors = exc.errors()
+    extra = [e for e in errors if e["type"] == "extra_forbidden"]
+    error = extra[0] if extra else errors[0]
+    key = ".".join(str(p) for p in error["loc"]) or "period"  # the only model-level check is the period's
+    hint = "Settings: " + ", ".join(_SETTINGS) + "."
+    if error["type"] == "extra_forbidden":
+        close = difflib.get_close_matches(key, _SETTINGS, n=1, cutoff=0.6)
+        problem = "is not a known setting" + (f" (did you mean '{close[0]}'?)" if close else "")
+    elif error["type"] == "missing":
+        problem, hint = "is missing", f"Add '{key}:' to the file. " + hint
+    else:
+        problem = str(error["msg"]).removeprefix("Value error, ")
+        problem = problem[0].lower() + problem[1:] if problem else "is not valid"
+        given = error.get("input")
+        if not isinstance(given, (dict, list, tuple)) and given is not None:
+            problem += f" (got {given!r})"
+    return InputError(
+        f"the setting '{key}': {problem}." if not problem.startswith("is ") else f"the setting '{key}' {problem}.",
+        file=path,
+        row=_line_of(path, key.split(".")[0]),
+        hint=hint,
+    )
 
 
 class _DuplicateKey(Exception):

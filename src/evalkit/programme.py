@@ -291,47 +291,37 @@ def parse_csv_text(text: str, path: Path | str, table: str | None = None) -> tup
                 hint="Delete or rename one of them.",
             )
         seen[column] = position
+    # The csv module, not pandas, so that a row with too many cells is an error (pandas would
+    # silently turn the first column into an index) and an unclosed quote is caught (strict).
+    records: list[list[str]] = []
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=True)
     try:
-        frame = pd.read_csv(
-            io.StringIO(text),
-            sep=sep,
-            dtype=str,
-            keep_default_na=False,
-            skip_blank_lines=False,
-            header=0,
-            engine="c",
-        )
-    except pd.errors.EmptyDataError:
-        raise InputError("is empty.", file=path, hint="It needs a header row and data rows.") from None
-    except pd.errors.ParserError as exc:
-        raise _parser_error(exc, path) from None
-    except (ValueError, csv.Error) as exc:
-        raise InputError(f"cannot be read as CSV ({exc}).", file=path) from None
+        next(reader)  # the header, read above
+        for record in reader:
+            row = len(records) + 2
+            if len(record) > len(names) and any(cell.strip() for cell in record[len(names):]):
+                raise InputError(
+                    f"has {len(record)} cells where the header has {len(names)}.",
+                    file=path,
+                    row=row,
+                    hint="A value probably holds an unquoted separator (e.g. a comma decimal in a "
+                    "comma-separated file): quote it, or save the file from Excel as CSV UTF-8.",
+                )
+            records.append((record + [""] * len(names))[: len(names)])
+    except csv.Error as exc:
+        raise InputError(
+            f"has an unclosed or misplaced quote (\") in or after row {len(records) + 2} ({exc}).",
+            file=path,
+            row=len(records) + 2,
+            hint="Check the quotes in that row.",
+        ) from None
+    frame = pd.DataFrame(records, columns=range(len(names)), dtype=object) if records else pd.DataFrame(
+        columns=range(len(names)), dtype=object
+    )
     frame.columns = [n or f"(column {i + 1})" for i, n in enumerate(names)]
     frame.index = pd.RangeIndex(2, len(frame) + 2)
     frame, blank_notes = _tidy_cells(frame, name)
     return frame, notes + blank_notes
-
-
-def _parser_error(exc: Exception, path: Path | str) -> InputError:
-    text = str(exc)
-    match = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", text)
-    if match:
-        expected, line, saw = (int(g) for g in match.groups())
-        return InputError(
-            f"has {saw} cells where the header has {expected}.",
-            file=path,
-            row=line,
-            hint="A value probably holds an unquoted comma (e.g. a comma decimal): quote it, or save the file "
-            "from Excel as CSV UTF-8.",
-        )
-    match = re.search(r"(?:row|line) (\d+)", text)
-    return InputError(
-        "has an unclosed quote (\") or another CSV syntax error.",
-        file=path,
-        row=int(match.group(1)) + 1 if match else None,
-        hint="Check the quotes in that row.",
-    )
 
 
 def _tidy_cells(frame: pd.DataFrame, name: str) -> tuple[pd.DataFrame, list[str]]:
@@ -452,7 +442,8 @@ def _header_row(raw: pd.DataFrame, table: str | None, path: Path, sheet: str) ->
             hint="Keep one header row at the top of the sheet.",
         )
     partial = [r for r, n in enumerate(found) if n > 0]
-    if len(partial) > 1 and sum(found) >= len(expected) and found[0] < max(found):
+    union = set().union(*({_normal(v) for v in raw.iloc[r]} & expected for r in partial)) if partial else set()
+    if len(partial) > 1 and union == expected:
         raise InputError(
             f"the column names are spread over rows {', '.join(str(r + 1) for r in partial)} of the sheet "
             f"'{sheet}' (a header of several rows, perhaps merged cells).",

@@ -1,0 +1,585 @@
+"""The catalogue of bad input (docs/bad-input.md): one case per class, each through ``evalkit render``.
+
+Every failing class must give exit code 2, one message naming the file/row/column
+or the parameter, no traceback, no report folder, and leave the inputs' bytes
+unchanged. Recoverable classes are read correctly and said in ``Programme.notes``.
+The message column of docs/bad-input.md is checked against the real messages;
+regenerate it with ``.venv/bin/python tests/test_bad_input.py``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import shutil
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from conftest import DEFAULT_EVALUATION, ROOT  # noqa: E402
+
+from evalkit import InputError, load_programme  # noqa: E402
+from evalkit.cli import main  # noqa: E402
+from evalkit.render import prepare  # noqa: E402
+
+CATALOGUE = ROOT / "docs" / "bad-input.md"
+DATA = Path("data") / "vestre_toten"
+EVALUATION = Path("evaluations") / DEFAULT_EVALUATION.name
+
+
+# --- how to break a copy of the default evaluation ----------------------------------------------
+
+
+#: The evaluation the cases break: fixed here, so that the catalogue's row numbers do not move
+#: when the shipped evaluation file changes.
+EVALUATION_TEXT = """\
+title: Sluttevaluering av omstillingsprogrammet i Vestre Toten 2010-2016
+notebook: ../notebooks/final_evaluation.ipynb
+data: ../data/vestre_toten
+period: [2010, 2016]
+target_jobs: 300
+language: nb
+client: Vestre Toten kommune
+evaluator: evalkit
+parameters:
+  municipality_code: '3443'
+  municipality_name: Vestre Toten
+"""
+
+
+def _copy(root: Path) -> Path:
+    for sub in ("notebooks", "data/vestre_toten", "data/ssb"):
+        shutil.copytree(ROOT / sub, root / sub, ignore=shutil.ignore_patterns("*.ipynb_checkpoints", "*.old", "*.bak"))
+    (root / EVALUATION).parent.mkdir(parents=True)
+    (root / EVALUATION).write_text(EVALUATION_TEXT, encoding="utf-8")
+    return root
+
+
+def _table(root: Path, name: str) -> pd.DataFrame:
+    return pd.read_csv(root / DATA / f"{name}.csv", dtype=str, keep_default_na=False)
+
+
+def _write(root: Path, name: str, frame: pd.DataFrame) -> None:
+    frame.to_csv(root / DATA / f"{name}.csv", index=False)
+
+
+def _cell(name: str, row: int, column: str, value: str) -> Callable[[Path], None]:
+    """Set one cell; ``row`` as a person sees it (header = row 1)."""
+
+    def change(root: Path) -> None:
+        frame = _table(root, name)
+        frame.loc[row - 2, column] = value
+        _write(root, name, frame)
+
+    return change
+
+
+def _text(name: str, edit: Callable[[str], str]) -> Callable[[Path], None]:
+    def change(root: Path) -> None:
+        path = root / DATA / f"{name}.csv"
+        path.write_text(edit(path.read_text(encoding="utf-8")), encoding="utf-8")
+
+    return change
+
+
+def _bytes(name: str, data: bytes, suffix: str = ".csv", *, remove: bool = False) -> Callable[[Path], None]:
+    def change(root: Path) -> None:
+        if remove:
+            (root / DATA / f"{name}.csv").unlink()
+        (root / DATA / f"{name}{suffix}").write_bytes(data)
+
+    return change
+
+
+def _setting(**changes) -> Callable[[Path], None]:
+    def change(root: Path) -> None:
+        path = root / EVALUATION
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for key, value in changes.items():
+            if key.startswith("parameters."):
+                data["parameters"][key.split(".", 1)[1]] = value
+            elif value is None:
+                data.pop(key, None)
+            else:
+                data[key] = value
+        path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False, default_flow_style=None, width=200), encoding="utf-8")
+
+    return change
+
+
+def _yaml_text(text: str | bytes) -> Callable[[Path], None]:
+    def change(root: Path) -> None:
+        path = root / EVALUATION
+        path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
+
+    return change
+
+
+def _excel(name: str, sheets: dict[str, pd.DataFrame], header_rows: list[list[str]] | None = None) -> Callable[[Path], None]:
+    """Replace ``name.csv`` by a workbook; ``header_rows`` replace the header (a multi-row header)."""
+
+    def change(root: Path) -> None:
+        frames = {sheet: frame(root) if callable(frame) else frame for sheet, frame in sheets.items()}
+        (root / DATA / f"{name}.csv").unlink()
+        path = root / DATA / f"{name}.xlsx"
+        with pd.ExcelWriter(path) as writer:
+            for sheet, frame in frames.items():
+                if header_rows:
+                    top = pd.DataFrame(header_rows)
+                    body = pd.DataFrame(frame.to_numpy())
+                    pd.concat([top, body]).to_excel(writer, sheet_name=sheet, index=False, header=False)
+                else:
+                    frame.to_excel(writer, sheet_name=sheet, index=False)
+
+    return change
+
+
+def _firms(root: Path) -> pd.DataFrame:
+    return _table(root, "firms")
+
+
+def _xlsx_bytes() -> bytes:
+    buffer = io.BytesIO()
+    pd.DataFrame({"a": [1]}).to_excel(buffer, index=False)
+    return buffer.getvalue()
+
+
+def _drop_column(name: str, column: str) -> Callable[[Path], None]:
+    return lambda root: _write(root, name, _table(root, name).drop(columns=column))
+
+
+def _rename_column(name: str, old: str, new: str) -> Callable[[Path], None]:
+    return lambda root: _write(root, name, _table(root, name).rename(columns={old: new}))
+
+
+def _remove(relative: str) -> Callable[[Path], None]:
+    return lambda root: (root / relative).unlink()
+
+
+def _many(*changes: Callable[[Path], None]) -> Callable[[Path], None]:
+    def change(root: Path) -> None:
+        for one in changes:
+            one(root)
+
+    return change
+
+
+@dataclass(frozen=True)
+class Case:
+    """One class of bad input: how to make it, and what the message must name."""
+
+    key: str
+    klass: str
+    example: str
+    change: Callable[[Path], None]
+    names: tuple[str, ...]  # substrings the message must hold (file, row, column, parameter)
+    output: str | None = None  # the -o argument relative to the copy (default: out)
+
+
+def _multi_header_firms(root: Path) -> pd.DataFrame:
+    return _table(root, "firms")
+
+
+FIRM_COLUMNS = ["org_number", "name", "sector", "new_firm", "founded_year", "employees_before"]
+
+CASES: list[Case] = [
+    # -- data files: the file itself
+    Case("missing_table", "missing required table", "jobs.csv deleted", _remove(f"{DATA}/jobs.csv"),
+         ("vestre_toten", "'jobs' is missing")),
+    Case("empty_file", "empty file", "projects.csv has 0 bytes", _bytes("projects", b""),
+         ("projects.csv", "is empty")),
+    Case("header_only", "header but no rows", "firms.csv has only its header line",
+         _text("firms", lambda t: t.splitlines()[0] + "\n"), ("firms.csv", "row 2", "no data rows")),
+    Case("blank_lines_on_top", "blank lines above the header", "two empty lines, then the header",
+         _text("budget", lambda t: "\n\n" + t), ("budget.csv", "row 1", "blank line")),
+    Case("binary_file", "binary file", "projects.csv holds NUL bytes", _bytes("projects", b"\x00\x01\x02garbage\xff\xfe\x00"),
+         ("projects.csv", "binary")),
+    Case("xlsx_named_csv", "workbook saved as .csv", "an .xlsx file named projects.csv", _bytes("projects", _xlsx_bytes()),
+         ("projects.csv", "Excel workbook")),
+    Case("old_excel", "old .xls format", "jobs.xls instead of jobs.csv", _bytes("jobs", b"\xd0\xcf\x11\xe0", ".xls", remove=True),
+         ("jobs.xls", "old Excel format")),
+    Case("csv_and_xlsx", "two files for one table", "jobs.csv and jobs.xlsx", _bytes("jobs", _xlsx_bytes(), ".xlsx"),
+         ("jobs.csv", "jobs.xlsx", "Keep one")),
+    Case("name_case", "file name in another case", "Jobs.csv instead of jobs.csv",
+         lambda root: (root / DATA / "jobs.csv").rename(root / DATA / "Jobs.csv"), ("Jobs.csv", "Rename it to jobs.csv")),
+    Case("corrupt_xlsx", "corrupt workbook", "firms.xlsx is truncated", _bytes("firms", _xlsx_bytes()[:200], ".xlsx", remove=True),
+         ("firms.xlsx", "cannot be read as an Excel workbook")),
+    Case("excel_ambiguous_sheets", "Excel: table on which sheet?", "firms.xlsx with data on sheets 'A' and 'B'",
+         _excel("firms", {"A": _firms, "B": _firms}), ("firms.xlsx", "none is named 'firms'")),
+    Case("excel_multirow_header", "Excel: header over several rows (merged cells)", "column names split over rows 1-2",
+         _excel("firms", {"firms": _firms}, [FIRM_COLUMNS[:3] + ["", "", ""], ["", "", ""] + FIRM_COLUMNS[3:]]),
+         ("firms.xlsx", "row 1", "spread over rows 1, 2")),
+    Case("too_many_cells", "row with more cells than the header", "an unquoted comma decimal: 433000,50",
+         _text("budget", lambda t: t.replace("administration,433000.00", "administration,433000,50", 1)),
+         ("budget.csv", "row 2", "has 5 cells where the header has 4")),
+    Case("unclosed_quote", "unclosed quote", 'a title starting with " and never closed',
+         _text("projects", lambda t: t.replace(",Forprosjekt: robotisert", ',"Forprosjekt: robotisert', 1)),
+         ("projects.csv", "quote")),
+    # -- columns
+    Case("missing_column", "missing column", "projects.csv without grant_paid_nok", _drop_column("projects", "grant_paid_nok"),
+         ("projects.csv", "column 'grant_paid_nok'", "missing")),
+    Case("misspelt_column", "misspelt column", "grant_payd_nok", _rename_column("projects", "grant_paid_nok", "grant_payd_nok"),
+         ("projects.csv", "column 'grant_paid_nok'", "'grant_payd_nok' a misspelling")),
+    Case("duplicate_column", "column twice", "two 'sector' columns",
+         _text("firms", lambda t: "\n".join(line + "," + line.split(",")[2] for line in t.splitlines()) + "\n"),
+         ("firms.csv", "row 1", "column 'sector'", "appears twice")),
+    # -- cells
+    Case("non_numeric_amount", "non-numeric amount", "amount_nok = 'tre millioner'", _cell("budget", 4, "amount_nok", "tre millioner"),
+         ("budget.csv", "row 4", "column 'amount_nok'", "not a number")),
+    Case("negative_amount", "negative amount", "grant_paid_nok = -5000", _cell("projects", 3, "grant_paid_nok", "-5000"),
+         ("projects.csv", "row 3", "column 'grant_paid_nok'", "negative")),
+    Case("ambiguous_comma", "ambiguous thousands/decimal comma", "amount_nok = \"1,500\"", _cell("budget", 2, "amount_nok", "1,500"),
+         ("budget.csv", "row 2", "column 'amount_nok'", "comma decimal or a thousands separator")),
+    Case("infinite_amount", "infinite or huge amount", "new_fte = inf", _cell("jobs", 2, "new_fte", "inf"),
+         ("jobs.csv", "row 2", "column 'new_fte'", "finite")),
+    Case("fractional_year", "year not a whole number", "year = 2012.5", _cell("jobs", 3, "year", "2012.5"),
+         ("jobs.csv", "row 3", "column 'year'", "whole number")),
+    Case("implausible_year", "implausible year", "year = 212", _cell("budget", 2, "year", "212"),
+         ("budget.csv", "row 2", "column 'year'", "plausible year")),
+    Case("empty_key", "NaN/empty in a key", "project_id empty", _cell("projects", 5, "project_id", ""),
+         ("projects.csv", "row 5", "column 'project_id'", "is empty")),
+    Case("empty_required", "empty required cell", "a firm without a name", _cell("firms", 4, "name", ""),
+         ("firms.csv", "row 4", "column 'name'", "is empty")),
+    Case("duplicate_project", "duplicate project id", "VT-2010-01 twice", _cell("projects", 3, "project_id", "VT-2010-01"),
+         ("projects.csv", "row 3", "column 'project_id'", "appears again (first in row 2)")),
+    Case("duplicate_firm", "duplicate organisation number", "a firm listed twice", _cell("firms", 3, "org_number", "100430002"),
+         ("firms.csv", "row 3", "column 'org_number'", "appears again")),
+    Case("bad_org_number", "organisation number not 9 digits", "org_number = 12345678", _cell("firms", 2, "org_number", "12345678"),
+         ("firms.csv", "row 2", "column 'org_number'", "9-digit")),
+    Case("not_yes_no", "not a yes/no value", "new_firm = 'kanskje'", _cell("firms", 2, "new_firm", "kanskje"),
+         ("firms.csv", "row 2", "column 'new_firm'", "yes/no")),
+    Case("unknown_budget_category", "unknown budget category", "category = 'lønn'", _cell("budget", 2, "category", "lønn"),
+         ("budget.csv", "row 2", "column 'category'", "not an allowed value")),
+    Case("unknown_project_type", "unknown project type", "type = 'mainproject'", _cell("projects", 2, "type", "mainproject"),
+         ("projects.csv", "row 2", "column 'type'", "not an allowed value")),
+    Case("unknown_survey_answer", "unknown survey category", "answer = 'Later'", _cell("survey", 2, "answer", "Later"),
+         ("survey.csv", "row 2", "column 'answer'", "Did you mean 'later'")),
+    # -- references and consistency
+    Case("jobs_unknown_project", "jobs for an unknown project", "project_id = VT-2099-99", _cell("jobs", 2, "project_id", "VT-2099-99"),
+         ("jobs.csv", "row 2", "column 'project_id'", "not in projects")),
+    Case("jobs_unknown_firm", "jobs for an unknown firm", "org_number = 999999999", _cell("jobs", 2, "org_number", "999999999"),
+         ("jobs.csv", "row 2", "column 'org_number'", "not in firms")),
+    Case("project_unknown_firm", "project of an unknown firm", "applicant 999999999", _cell("projects", 2, "org_number", "999999999"),
+         ("projects.csv", "row 2", "column 'org_number'", "not in firms")),
+    Case("participant_unknown_project", "participant in an unknown project", "project_id = X-1", _cell("participants", 2, "project_id", "X-1"),
+         ("participants.csv", "row 2", "column 'project_id'", "not in projects")),
+    Case("cost_mismatch", "total cost is not the sum of its parts", "total_cost_nok = 999", _cell("projects", 2, "total_cost_nok", "999"),
+         ("projects.csv", "row 2", "column 'total_cost_nok'", "not the grant paid plus")),
+    Case("paid_over_approved", "more paid than approved", "grant_approved_nok below grant_paid_nok",
+         _cell("projects", 2, "grant_approved_nok", "1000"), ("projects.csv", "row 2", "column 'grant_paid_nok'", "more grant was paid")),
+    Case("jobs_before_approval", "jobs before the project was approved", "jobs in 2009 for a 2010 project", _cell("jobs", 2, "year", "2009"),
+         ("jobs.csv", "row 2", "column 'year'", "before their project")),
+    Case("survey_twice", "firm answered twice", "the same firm and project twice in survey.csv",
+         _cell("survey", 3, "project_id", "VT-2010-01"), ("survey.csv", "row 3", "column 'project_id'", "answered twice")),
+    # -- the evaluation period
+    Case("project_outside_period", "project approved outside the period", "year = 2018 in a 2010-2016 evaluation",
+         _many(_cell("projects", 2, "year", "2018"), _cell("jobs", 2, "year", "2018"), _cell("jobs", 3, "year", "2018")),
+         ("projects.csv", "row 2", "column 'year'", "outside the programme period 2010-2016")),
+    Case("budget_before_period", "funds before the period", "budget year 2008", _cell("budget", 2, "year", "2008"),
+         ("budget.csv", "row 2", "column 'year'", "before the programme period")),
+    # -- the evaluation file
+    Case("evaluation_missing", "evaluation file missing", "render missing.yaml", _remove(str(EVALUATION)),
+         ("vestre-toten-2010-2016.yaml", "does not exist")),
+    Case("evaluation_empty", "evaluation file empty", "0 bytes", _yaml_text(""), ("vestre-toten-2010-2016.yaml", "is empty")),
+    Case("evaluation_not_yaml", "evaluation not YAML", "title: [unclosed", _yaml_text("title: [unclosed\nperiod: [2010, 2016]\n"),
+         ("vestre-toten-2010-2016.yaml", "row 2", "not valid YAML")),
+    Case("evaluation_not_mapping", "evaluation not a mapping", "a YAML list", _yaml_text("- title\n- data\n"),
+         ("vestre-toten-2010-2016.yaml", "mapping of settings")),
+    Case("evaluation_not_utf8", "evaluation not UTF-8", "Latin-1 'ø' in the title", _yaml_text("title: Gj\xf8vik\n".encode("latin-1")),
+         ("vestre-toten-2010-2016.yaml", "not UTF-8")),
+    Case("unknown_setting", "unknown setting", "colour: blue", _setting(colour="blue"),
+         ("vestre-toten-2010-2016.yaml", "'colour' is not a known setting")),
+    Case("misspelt_setting", "misspelt setting", "titel instead of title", _setting(title=None, titel="Evaluering"),
+         ("vestre-toten-2010-2016.yaml", "'title'")),
+    Case("duplicate_setting", "setting given twice", "two 'period:' lines",
+         lambda root: (root / EVALUATION).write_text((root / EVALUATION).read_text() + "period: [2010, 2017]\n"),
+         ("vestre-toten-2010-2016.yaml", "row 12", "'period' is given twice")),
+    Case("period_wrong_type", "period of the wrong type", "period: 2010-2016", _setting(period="2010-2016"),
+         ("vestre-toten-2010-2016.yaml", "row 4", "'period'")),
+    Case("period_reversed", "period reversed", "period: [2016, 2010]", _setting(period=[2016, 2010]),
+         ("vestre-toten-2010-2016.yaml", "period must be [first year, last year]")),
+    Case("unknown_language", "unknown report language", "language: de", _setting(language="de"),
+         ("vestre-toten-2010-2016.yaml", "'language'", "nb")),
+    Case("negative_target", "negative target", "target_jobs: -300", _setting(target_jobs=-300),
+         ("vestre-toten-2010-2016.yaml", "'target_jobs'", "greater than 0")),
+    Case("notebook_missing", "notebook missing", "notebook: ../notebooks/nope.ipynb", _setting(notebook="../notebooks/nope.ipynb"),
+         ("vestre-toten-2010-2016.yaml", "row 2", "nope.ipynb does not exist")),
+    Case("data_folder_missing", "data folder missing", "data: ../data/nowhere", _setting(data="../data/nowhere"),
+         ("vestre-toten-2010-2016.yaml", "row 3", "nowhere does not exist")),
+    # -- notebook parameters
+    Case("unknown_parameter", "unknown (mistyped) parameter", "municipality_nam: X", _setting(**{"parameters.municipality_nam": "X"}),
+         ("parameter 'municipality_nam'", "Did you mean 'municipality_name'")),
+    Case("parameter_wrong_type", "parameter of the wrong type", "municipality_code: 3443 (a number)",
+         _setting(**{"parameters.municipality_code": 3443}), ("parameter 'municipality_code'", "must be of type str")),
+    Case("parameter_text_for_number", "text for a number parameter", "jobs_lost: many", _setting(**{"parameters.jobs_lost": "many"}),
+         ("parameter 'jobs_lost'", "must be of type float")),
+    Case("ssb_dir_missing", "SSB folder missing", "ssb_dir: ../data/nope", _setting(**{"parameters.ssb_dir": "../data/nope"}),
+         ("parameter 'ssb_dir'", "does not exist")),
+    Case("unknown_municipality", "unknown municipality code", "municipality_code: '9999'",
+         _setting(**{"parameters.municipality_code": "9999"}), ("parameter 'municipality_code'", "'9999' is not a municipality code")),
+    Case("old_municipality_code", "municipality code from before a merger", "municipality_code: '0529'",
+         _setting(**{"parameters.municipality_code": "0529"}), ("parameter 'municipality_code'", "today it is '3443'")),
+    # -- the output location
+    Case("output_is_file", "output is a file", "-o notes.txt", lambda root: (root / "notes.txt").write_text("mine"),
+         ("notes.txt", "is a file"), output="notes.txt"),
+    Case("output_foreign_folder", "output folder exists and is not a report", "-o a folder of one's own documents",
+         lambda root: (root / "mine").mkdir() or (root / "mine" / "letter.docx").write_text("x"),
+         ("mine", "not an evalkit report"), output="mine"),
+    Case("output_is_data", "output would replace the inputs", "-o data/vestre_toten", lambda root: None,
+         ("vestre_toten", "evaluation's input"), output=str(DATA)),
+    Case("output_read_only", "read-only output location", "-o /sys/evalkit-report", lambda root: None,
+         ("/sys", "cannot be written"), output="/sys/evalkit-report"),
+]
+
+
+def _hashes(root: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*")) if p.is_file()
+    }
+
+
+def run_case(case: Case, root: Path, capsys) -> tuple[int, str, dict[str, str], dict[str, str], Path]:
+    """Break a fresh copy as the case says, render it, return (code, stderr, hashes before/after, output)."""
+    _copy(root)
+    case.change(root)
+    before = _hashes(root)
+    out = root / (case.output or "out") if not (case.output or "").startswith("/") else Path(case.output)
+    code = main(["render", str(root / EVALUATION), "-o", str(out)])
+    err = capsys.readouterr().err
+    return code, err, before, _hashes(root), out
+
+
+def normalise(message: str, root: Path) -> str:
+    """The message without the machine-specific folder, as the catalogue shows it."""
+    text = message.strip().removeprefix("evalkit: error: ")
+    text = text.replace(str(root.resolve()) + "/", "").replace(str(root) + "/", "")
+    # The notebook's parameter list grows as the report does; the catalogue need not follow it.
+    return re.sub(r"Known parameters: .*$", "Known parameters: (the notebook's list).", text)
+
+
+def documented() -> dict[str, tuple[str, str, str]]:
+    """``{key: (class, example, message)}`` from docs/bad-input.md."""
+    rows = {}
+    for line in CATALOGUE.read_text(encoding="utf-8").splitlines():
+        cells = [c.strip().replace("\\|", "|") for c in re.split(r"(?<!\\)\|", line.strip())[1:-1]]
+        if len(cells) == 5 and cells[0].isdigit():
+            key = cells[1].split("`")[1] if "`" in cells[1] else cells[1]
+            rows[key] = (cells[2], cells[3].strip("`"), cells[4].strip("`"))
+    return rows
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.key for c in CASES])
+def test_bad_input_gives_one_clear_message(case: Case, tmp_path: Path, capsys) -> None:
+    root = tmp_path / "copy"
+    code, err, before, after, out = run_case(case, root, capsys)
+    assert code == 2, err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("evalkit: error: "), err
+    assert "Traceback" not in err
+    for name in case.names:
+        assert name in err, (name, err)
+    if case.output is None:  # the output location is part of these cases' input
+        assert not out.exists()
+    assert not [p for p in out.parent.iterdir() if p.name.startswith(f".{out.name}.")] if out.parent.is_dir() else True
+    assert not (root / "reports").exists()
+    assert before == after  # inputs are never modified
+    message = normalise(err, root)
+    assert documented().get(case.key, (None, None, None))[2] == message, (
+        "docs/bad-input.md is out of date: run .venv/bin/python tests/test_bad_input.py"
+    )
+
+
+def test_catalogue_lists_every_class_once() -> None:
+    rows = documented()
+    recovered = {c.key for c in RECOVERED}
+    assert set(rows) == {c.key for c in CASES} | recovered
+    assert len(CASES) >= 40
+
+
+# --- recoverable, unambiguous mistakes: read correctly and said in the notes --------------------
+
+
+@dataclass(frozen=True)
+class Recovered:
+    key: str
+    klass: str
+    example: str
+    change: Callable[[Path], None]
+    check: Callable[[object], bool]  # the loaded Programme holds the right values
+    note: str  # words the note must hold
+
+
+def _norwegian_budget(root: Path) -> None:
+    frame = _table(root, "budget")
+    frame.loc[0, "amount_nok"] = "433 000,00"
+    frame.loc[1, "amount_nok"] = "38000,5"
+    (root / DATA / "budget.csv").write_text(frame.to_csv(index=False, sep=";"), encoding="utf-8")
+
+
+def _latin1_firms(root: Path) -> None:
+    text = (root / DATA / "firms.csv").read_text(encoding="utf-8")
+    (root / DATA / "firms.csv").write_bytes(text.encode("cp1252"))
+
+
+def _excel_one_sheet_of_three(root: Path) -> None:
+    frame = _table(root, "firms")
+    (root / DATA / "firms.csv").unlink()
+    with pd.ExcelWriter(root / DATA / "firms.xlsx") as writer:
+        pd.DataFrame().to_excel(writer, sheet_name="Forside")
+        frame.to_excel(writer, sheet_name="Ark1", index=False)
+        pd.DataFrame().to_excel(writer, sheet_name="Ark2")
+
+
+def _excel_title_above_header(root: Path) -> None:
+    frame = _table(root, "projects")
+    frame["grant_paid_nok"] = frame["grant_paid_nok"].astype(float).map(lambda v: f"{v:,.2f}".replace(",", "\u00a0").replace(".", ","))
+    (root / DATA / "projects.csv").unlink()
+    with pd.ExcelWriter(root / DATA / "projects.xlsx") as writer:
+        pd.DataFrame([["Prosjektoversikt Vestre Toten"], [""]]).to_excel(writer, sheet_name="projects", index=False, header=False)
+        frame.to_excel(writer, sheet_name="projects", index=False, startrow=2)
+
+
+RECOVERED: list[Recovered] = [
+    Recovered("utf8_bom", "UTF-8 byte-order mark", "CSV UTF-8 from Excel",
+              lambda root: (root / DATA / "jobs.csv").write_bytes(b"\xef\xbb\xbf" + (root / DATA / "jobs.csv").read_bytes()),
+              lambda p: list(p.jobs.columns)[0] == "project_id", "jobs.csv starts with a UTF-8 byte-order mark"),
+    Recovered("latin1", "Latin-1 / Windows-1252 encoding", "firms.csv saved as ANSI", _latin1_firms,
+              lambda p: p.firms["name"].str.contains("ø|å|æ|Ø|Å|Æ").any(), "firms.csv is not UTF-8; it was read as Windows-1252"),
+    Recovered("norwegian_csv", "';' separator and comma decimals", "433 000,00 in a ';' file", _norwegian_budget,
+              lambda p: p.budget["amount_nok"].iloc[:2].tolist() == [433000.0, 38000.5],
+              "written the Norwegian way (e.g. '433 000,00' in row 2)"),
+    Recovered("trailing_blank_rows", "trailing blank rows", "three empty rows at the end",
+              _text("jobs", lambda t: t + ",,,,\n\n,,,,\n"), lambda p: len(p.jobs) == len(load_programme(ROOT / DATA).jobs),
+              "jobs.csv ends with 3 blank row(s)"),
+    Recovered("blank_row_inside", "blank row in the middle", "an empty line after row 3",
+              _text("budget", lambda t: "\n".join(t.splitlines()[:3] + [""] + t.splitlines()[3:]) + "\n"),
+              lambda p: p.budget.attrs["file_rows"][:4] == [2, 3, 5, 6], "budget.csv has blank row(s) 4"),
+    Recovered("header_case", "column name in another case", "Project_ID, Year",
+              lambda root: _write(root, "jobs", _table(root, "jobs").rename(columns={"project_id": "Project_ID", "year": " Year"})),
+              lambda p: "project_id" in p.jobs.columns, "were read as 'project_id', 'year'"),
+    Recovered("excel_one_sheet", "Excel: several sheets, one with data", "sheets Forside, Ark1, Ark2", _excel_one_sheet_of_three,
+              lambda p: len(p.firms) == len(load_programme(ROOT / DATA).firms), "read from the sheet 'Ark1'"),
+    Recovered("excel_title_rows", "Excel: title above the header, no-break-space thousands", "a title in row 1, header in row 3",
+              _excel_title_above_header,
+              lambda p: p.projects["grant_paid_nok"].sum() == load_programme(ROOT / DATA).projects["grant_paid_nok"].sum(),
+              "column names are in row 3"),
+]
+
+
+@pytest.mark.parametrize("case", RECOVERED, ids=[c.key for c in RECOVERED])
+def test_recoverable_mistake_is_read_and_noted(case: Recovered, tmp_path: Path) -> None:
+    root = _copy(tmp_path / "copy")
+    case.change(root)
+    before = _hashes(root)
+    prepare(root / EVALUATION)  # the render path accepts it
+    programme = load_programme(root / DATA)
+    assert case.check(programme)
+    notes = [n for n in programme.notes if case.note in n]
+    assert notes, programme.notes
+    assert _hashes(root) == before
+    assert documented()[case.key][2] == notes[0]
+
+
+def test_rows_after_a_blank_row_keep_their_numbers(tmp_path: Path) -> None:
+    root = _copy(tmp_path / "copy")
+    lines = (root / DATA / "budget.csv").read_text().splitlines()
+    lines.insert(3, "")
+    lines[5] = lines[5].rsplit(",", 1)[0] + ",-1"  # the 5th data row now sits on line 6
+    (root / DATA / "budget.csv").write_text("\n".join(lines) + "\n")
+    with pytest.raises(InputError, match=r"budget.csv, row 6, column 'amount_nok'"):
+        load_programme(root / DATA)
+
+
+# --- API-level classes (no CLI path yet): assumptions and SSB readers ---------------------------
+
+
+def test_assumptions_outside_their_range_name_the_parameter() -> None:
+    from evalkit.assumptions import assumptions_for
+
+    with pytest.raises(InputError, match="parameter 'leakage'"):
+        assumptions_for(leakage=1.5)
+    with pytest.raises(InputError, match="parameter 'multiplier'"):
+        assumptions_for(multiplier=0.8)
+
+
+# --- the catalogue: docs/bad-input.md -----------------------------------------------------------
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def write_catalogue(work: Path) -> None:
+    """Regenerate docs/bad-input.md from the real messages."""
+
+    class _Capture:
+        def readouterr(self):
+            return _Result(sys.stderr.getvalue())
+
+    @dataclass
+    class _Result:
+        err: str
+
+    lines = [
+        "# Bad input: the catalogue",
+        "",
+        "Every class of bad input evalkit was tried with, what the example was, and the message",
+        "`evalkit render` gives (exit code 2, no traceback, no report folder, inputs unchanged).",
+        "Generated from the real messages by `.venv/bin/python tests/test_bad_input.py`;",
+        "`tests/test_bad_input.py` fails when a message here differs from the real one.",
+        "Paths are shown relative to the evaluation's project folder (the copy used in the test).",
+        "",
+        "## Rejected, with one message",
+        "",
+        "| # | key | class | example | message |",
+        "|---|---|---|---|---|",
+    ]
+    for number, case in enumerate(CASES, start=1):
+        root = work / case.key
+        old = sys.stderr
+        sys.stderr = io.StringIO()
+        try:
+            _, err, *_ = run_case(case, root, _Capture())
+        finally:
+            sys.stderr = old
+        lines.append(f"| {number} | `{case.key}` | {_md(case.klass)} | `{_md(case.example)}` | `{_md(normalise(err, root))}` |")
+    lines += [
+        "",
+        "## Recoverable and unambiguous: read correctly, said in the data-quality appendix",
+        "",
+        "These are not errors: the loader reads them right and adds the note to `Programme.notes`,",
+        "which the report shows in its \"Data og metode / Data and method\" chapter.",
+        "",
+        "| # | key | class | example | message |",
+        "|---|---|---|---|---|",
+    ]
+    for number, case in enumerate(RECOVERED, start=len(CASES) + 1):
+        root = _copy(work / case.key)
+        case.change(root)
+        note = next(n for n in load_programme(root / DATA).notes if case.note in n)
+        lines.append(f"| {number} | `{case.key}` | {_md(case.klass)} | `{_md(case.example)}` | `{_md(note)}` |")
+    lines += [
+        "",
+        "## Also rejected through the library's API (parameters of the analysis)",
+        "",
+        "- a share outside 0-1 (`assumptions_for(leakage=1.5)`) and a multiplier below 1: `InputError` naming the",
+        "  parameter (see `evalkit.assumptions`); SSB readers: see `tests/test_fuzz_readers.py`.",
+        "",
+    ]
+    CATALOGUE.write_text("\n".join(lines), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as work:
+        write_catalogue(Path(work))
+    print(f"wrote {CATALOGUE}")
