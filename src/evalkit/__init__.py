@@ -19,4 +19,8 @@ from evalkit.publish import Report
 from evalkit.style import apply_report_style, report_style  # one chart style for reports (issue 5)
 from evalkit.disclosure import ProtectedTable, firm_pseudonyms, protect_table, publishable_firm_names
 from evalkit.net_effect import *  # noqa: F403  attribution, additionality, cost per job, uncertainty (issue 3)
-from evalkit.ssb import read_jsonstat, read_statbank_csv, harmonise_municipality_codes; from evalkit.synthetic_control import synthetic_control; from evalkit.did import did, event_study; from evalkit.counterfactual import comparison_donors, maryland_grade, outcome_index, triangulate  # issue 4
+from evalkit import counterfactual, ssb
+from evalkit.counterfactual import comparison_donors, maryland_grade, outcome_index, triangulate
+from evalkit.did import did, event_study
+from evalkit.ssb import harmonise_municipality_codes, read_jsonstat, read_statbank_csv
+from evalkit.synthetic_control import synthetic_control
