@@ -31,6 +31,7 @@ def bad(tmp_path: Path) -> Path:
     return path
 
 
+@pytest.mark.slow  # one render in a worker process: ~7 s on an idle 2-core machine
 def test_a_batch_renders_the_good_evaluation_and_names_the_bad_one(tmp_path, bad, capsys):
     out = tmp_path / "reports"
     code = main(["render", str(GOOD), str(bad), "--jobs", "2", "-o", str(out)])
@@ -47,6 +48,7 @@ def test_a_batch_renders_the_good_evaluation_and_names_the_bad_one(tmp_path, bad
     assert not (out / "broken-2020").exists()
 
 
+@pytest.mark.slow  # cluster start and one render: ~8 s on an idle 2-core machine
 def test_render_on_a_dask_cluster(tmp_path, bad):
     distributed = pytest.importorskip("distributed")
     seen: list[Outcome] = []
