@@ -154,7 +154,9 @@ def test_success_replaces_the_previous_report_and_clears_the_failed_folder(tmp_p
     out = tmp_path / "reports" / "small"
     _previous_report(out)
     (out.parent / "small.failed").mkdir()
+    inputs = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted((tmp_path / "data").rglob("*")) if p.is_file()}
     result = render(evaluation, out)
+    assert inputs == {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted((tmp_path / "data").rglob("*")) if p.is_file()}
     assert result.folder == out.absolute()
     assert "report.html" in result.files and "results.json" in result.files
     assert "the previous report" not in (out / "report.html").read_text()
