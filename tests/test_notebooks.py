@@ -60,6 +60,7 @@ def test_committed_without_outputs(notebook):
     assert nb.metadata["kernelspec"]["name"] == "evalkit"
 
 
+@pytest.mark.slow  # final_evaluation grows with the method chapters: 4-40 s depending on the machine's load
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.name)
 def test_renders_with_its_defaults(notebook, tmp_path):
     import papermill
