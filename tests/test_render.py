@@ -129,3 +129,19 @@ def test_params_lists_the_notebook_parameters(capsys):
     assert main(["params", str(ROOT / "notebooks" / "final_evaluation.ipynb")]) == 0
     out = capsys.readouterr().out
     assert "target_jobs: float = 300.0  # the programme's target" in out
+
+
+def test_default_report_publishes_no_firm_names(rendered):
+    """publish_firm_names defaults to False: no firm's name or org number reaches the published files."""
+    import pandas as pd
+
+    firms = pd.read_csv(ROOT / "data" / "vestre_toten" / "firms.csv", dtype=str)
+    html = (rendered / "report.html").read_text()
+    from openpyxl import load_workbook
+
+    cells = " ".join(
+        str(c) for ws in load_workbook(rendered / "tables.xlsx").worksheets for row in ws.iter_rows(values_only=True) for c in row
+    )
+    for name, org in zip(firms["name"], firms["org_number"]):
+        assert name not in html and name not in cells, name
+        assert org not in html and org not in cells, org
