@@ -49,3 +49,44 @@ def nok(value: float, language: str = "nb") -> str:
         return f"{amount} mill. kr" if language == "nb" else f"NOK {amount} million"
     amount = number(value, language)
     return f"{amount} kr" if language == "nb" else f"NOK {amount}"
+
+
+# --- category labels of the data model ------------------------------------------------------------
+# The data are written in Norwegian (projects.type, projects.sector); a report names them in its own
+# language. One place for both notebooks, so an English report never shows "forprosjekt".
+
+#: Display names of the project phases (the data model's ``type``) in a report's language.
+PHASE_NAMES: dict[str, dict[str, str]] = {
+    "nb": {"forstudie": "Forstudie", "forprosjekt": "Forprosjekt", "hovedprosjekt": "Hovedprosjekt",
+           "nettverk": "Nettverk", "kompetanse": "Kompetanseprogram"},
+    "en": {"forstudie": "Pre-study", "forprosjekt": "Pre-project", "hovedprosjekt": "Main project",
+           "nettverk": "Network", "kompetanse": "Competence programme"},
+}
+#: Display names of the data model's example sectors; other sectors are shown as written in the data.
+SECTOR_NAMES: dict[str, dict[str, str]] = {
+    "nb": {},
+    "en": {"Industri": "Industry", "IKT": "ICT", "Bioøkonomi": "Bioeconomy", "Reiseliv": "Tourism",
+           "Handel og service": "Retail and services", "Annet": "Other"},
+}
+
+
+def phase_name(phase: str, language: str = "nb") -> str:
+    """A project phase (``forstudie``, ...) as the report names it (``Forstudie`` / ``Pre-study``)."""
+    return PHASE_NAMES[check_language(language)].get(phase, phase)
+
+
+def sector_name(sector: str, language: str = "nb") -> str:
+    """A sector as the report names it (English names for the data model's example sectors)."""
+    return SECTOR_NAMES[check_language(language)].get(sector, sector)
+
+
+def category_name(value: str, language: str = "nb") -> str:
+    """A phase or a sector as the report names it; any other value unchanged.
+
+    For tables whose rows or columns mix both, e.g. a cross table of sector by
+    project type: ``frame.rename(index=f, columns=f)`` with
+    ``f = lambda v: category_name(v, language)``.
+    """
+    if value in PHASE_NAMES["nb"]:
+        return phase_name(value, language)
+    return sector_name(value, language) if isinstance(value, str) else value

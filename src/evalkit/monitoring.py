@@ -33,6 +33,8 @@ import pandas as pd
 
 from evalkit._display import ResultDisplay
 from evalkit.errors import InputError
+# Phase and sector names live in i18n (one place for every report); kept importable from here.
+from evalkit.i18n import PHASE_NAMES, SECTOR_NAMES, phase_name, sector_name  # noqa: F401
 from evalkit.programme import Programme
 
 #: Gjøvikregionen's priority sectors (industry, ICT, bioeconomy: food and wood products).
@@ -43,31 +45,6 @@ EARLY_PHASES: tuple[str, ...] = ("forstudie", "forprosjekt")
 FORECAST_METHODS: tuple[str, ...] = ("last_year", "mean")
 #: Target share of the frame to firms in Gjøvikregionen's programme.
 FIRM_SHARE_TARGET = 0.90
-
-#: Display names of the project phases (the data model's ``type``) in a report's language.
-PHASE_NAMES: dict[str, dict[str, str]] = {
-    "nb": {"forstudie": "Forstudie", "forprosjekt": "Forprosjekt", "hovedprosjekt": "Hovedprosjekt",
-           "nettverk": "Nettverk", "kompetanse": "Kompetanseprogram"},
-    "en": {"forstudie": "Pre-study", "forprosjekt": "Pre-project", "hovedprosjekt": "Main project",
-           "nettverk": "Network", "kompetanse": "Competence programme"},
-}
-#: Display names of the seed's sectors; other sectors are shown as written in the data.
-SECTOR_NAMES: dict[str, dict[str, str]] = {
-    "nb": {},
-    "en": {"Industri": "Industry", "IKT": "ICT", "Bioøkonomi": "Bioeconomy", "Reiseliv": "Tourism",
-           "Handel og service": "Retail and services", "Annet": "Other"},
-}
-
-
-def phase_name(phase: str, language: str = "nb") -> str:
-    """A project phase (``forstudie``, ...) as the report names it."""
-    return PHASE_NAMES.get(language, {}).get(phase, phase)
-
-
-def sector_name(sector: str, language: str = "nb") -> str:
-    """A sector as the report names it (English names for the seed's sectors)."""
-    return SECTOR_NAMES.get(language, {}).get(sector, sector)
-
 
 _BLUE, _GREY, _RED, _LIGHT = "#2b6f9e", "#7f8c8d", "#c0392b", "#a9cce3"
 
