@@ -35,6 +35,9 @@ from evalkit.publish import FIGURES_MIME
 
 #: Kernel that runs reports: the interpreter evalkit itself runs in.
 KERNEL = "python3"
+#: Arguments of the kernel process. Its log goes to our stderr; at the default level every render
+#: printed ipykernel's warning on unencrypted local TCP, so only its errors are let through.
+KERNEL_ARGUMENTS = ("--IPKernelApp.log_level=ERROR",)
 #: Parameters whose values are machine-specific paths: recorded relative in results.json.
 PATH_PARAMETERS = ("data_dir", "ssb_dir")
 
@@ -53,15 +56,24 @@ class RenderResult:
         return sorted(str(p.relative_to(self.folder)) for p in self.folder.rglob("*") if p.is_file())
 
 
-def prepare(evaluation_path: str | Path) -> tuple[Evaluation, dict[str, Any]]:
+def prepare(evaluation_path: str | Path, *, pdf: bool = False) -> tuple[Evaluation, dict[str, Any]]:
     """Check an evaluation before anything runs; return it and the notebook's parameters.
+
+    Parameters
+    ----------
+    evaluation_path
+        The evaluation's YAML file.
+    pdf
+        The render will print a PDF: check that Chromium is there.
 
     Raises
     ------
     InputError
-        For a bad evaluation file, an unknown or mistyped parameter, or bad
-        programme records.
+        For a bad evaluation file, an unknown or mistyped parameter, bad
+        programme records, or (with ``pdf``) no Chromium to print with.
     """
+    if pdf:
+        check_pdf_printer()
     evaluation = load_evaluation(evaluation_path)
     declared = notebook_parameters(evaluation.notebook)
     parameters = evaluation.notebook_parameters()
@@ -71,6 +83,30 @@ def prepare(evaluation_path: str | Path) -> tuple[Evaluation, dict[str, Any]]:
     programme = load_programme(evaluation.data)  # bad records are reported here, with file/row/column
     check_period(programme, evaluation.period)
     return evaluation, effective
+
+
+def check_pdf_printer() -> Path:
+    """The Chromium that will print the PDF; checked before a kernel starts.
+
+    Raises
+    ------
+    InputError
+        If no Chromium is found, so that a render asked for a PDF fails at
+        once instead of after running the notebook.
+    """
+    from evalkit.pdf import find_chromium
+
+    browser = find_chromium()
+    if browser is None:
+        override = os.environ.get("EVALKIT_CHROMIUM")
+        raise InputError(
+            f"PDF output needs Chromium, but EVALKIT_CHROMIUM={override} is not a file."
+            if override else "PDF output needs Chromium, which is not installed.",
+            parameter="pdf",
+            hint="On Debian/Ubuntu: apt-get install chromium (or set EVALKIT_CHROMIUM to a Chromium executable); "
+                 "or render without --pdf to get the HTML report only.",
+        )
+    return browser
 
 
 #: The SSB file listing today's municipalities (see data/ssb/PROVENANCE.md).
@@ -204,7 +240,7 @@ def render(
         ``<folder>.failed/``) or the output could not be written.
     """
     started = time.perf_counter()
-    evaluation, parameters = prepare(evaluation_path)
+    evaluation, parameters = prepare(evaluation_path, pdf=pdf)
     target = Path(output) if output else default_folder(evaluation, reports_root)
     target = target.absolute()
     check_output_folder(target, evaluation, parameters)
@@ -228,6 +264,7 @@ def render(
                 from evalkit.report_html import write_outputs
 
                 write_outputs(notebook, staging, evaluation=evaluation, pdf=pdf, meta=meta)
+                _give_normal_mode(staging)
                 _swap_into_place(staging, target)
             except OSError as exc:
                 raise RenderError(
@@ -355,6 +392,7 @@ def _execute(evaluation: Evaluation, parameters: dict[str, Any], staging: Path, 
             progress_bar=False,
             log_output=False,
             report_mode=False,
+            extra_arguments=list(KERNEL_ARGUMENTS),
         )
     except PapermillExecutionError as exc:
         failed = _keep_failed(executed, target)
@@ -386,6 +424,27 @@ def _keep_failed(executed: Path, target: Path) -> Path:
     if executed.exists():
         shutil.copy2(executed, failed / "report.ipynb")
     return failed
+
+
+def _umask() -> int:
+    """The process's umask, read without changing it where Linux allows (threads may be rendering)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _give_normal_mode(staging: Path) -> None:
+    """Give the report folder the mode a plain ``mkdir`` would (mkdtemp makes it owner-only).
+
+    The files and subfolders inside were created normally and already follow the umask.
+    """
+    os.chmod(staging, 0o777 & ~_umask())
 
 
 def _swap_into_place(staging: Path, target: Path) -> None:
