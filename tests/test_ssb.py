@@ -47,7 +47,7 @@ def test_jsonstat_bad_input(tmp_path):
     bad.write_text('{"class": "collection"}', encoding="utf-8")
     with pytest.raises(InputError, match="JSON-stat2"):
         read_jsonstat(bad)
-    with pytest.raises(InputError, match="not found"):
+    with pytest.raises(InputError, match="does not exist"):
         read_jsonstat(tmp_path / "missing.json")
 
 

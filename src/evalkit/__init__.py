@@ -14,7 +14,7 @@ from evalkit.evaluation import load_evaluation, notebook_parameters
 from evalkit.gross_jobs import cost_per_registered_job, expected_jobs, gross_jobs, target_attainment
 from evalkit.portfolio import firms_reached, portfolio
 from evalkit.programme import Programme, load_programme
-from evalkit.monitoring import budget_forecast, budget_status, priority_spread, read_population_panel, region_population
+from evalkit.monitoring import budget_forecast, budget_status, priority_spread, region_population
 from evalkit.publish import Report
 from evalkit.style import apply_report_style, report_style  # one chart style for reports (issue 5)
 from evalkit.disclosure import ProtectedTable, firm_pseudonyms, protect_table, publishable_firm_names
@@ -22,5 +22,5 @@ from evalkit.net_effect import *  # noqa: F403  attribution, additionality, cost
 from evalkit import counterfactual, ssb
 from evalkit.counterfactual import comparison_donors, maryland_grade, outcome_index, triangulate
 from evalkit.did import did, event_study
-from evalkit.ssb import harmonise_municipality_codes, read_jsonstat, read_statbank_csv
+from evalkit.ssb import harmonise_municipality_codes, read_jsonstat, read_population_panel, read_statbank_csv
 from evalkit.synthetic_control import synthetic_control

@@ -17,8 +17,8 @@ Conventions
 * *Granted* is ``grant_approved_nok`` in the year the grant was approved;
   *paid* is ``grant_paid_nok`` so far. The data model has no payment dates, so
   paid amounts are shown under the year the grant was approved.
-* All functions are pure; :func:`read_population_panel` is the one reader
-  (the I/O edge) for SSB's population table.
+* All functions are pure; SSB's population table is read by
+  :func:`evalkit.ssb.read_population_panel` (the I/O edge), re-exported here.
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import matplotlib.pyplot as plt
 import pandas as pd
@@ -36,6 +35,7 @@ from evalkit.errors import InputError
 # Phase and sector names live in i18n (one place for every report); kept importable from here.
 from evalkit.i18n import PHASE_NAMES, SECTOR_NAMES, phase_name, sector_name  # noqa: F401
 from evalkit.programme import Programme
+from evalkit.ssb import read_population_panel  # the one reader of SSB 07459 (kept importable from here)
 
 #: Gjøvikregionen's priority sectors (industry, ICT, bioeconomy: food and wood products).
 PRIORITY_SECTORS: tuple[str, ...] = ("Industri", "IKT", "Bioøkonomi")
@@ -54,34 +54,6 @@ def _share(part: float, whole: float) -> float:
 
 
 # --- the region --------------------------------------------------------------------------------
-
-
-def read_population_panel(path: str | Path) -> pd.DataFrame:
-    """Read SSB table 07459's population panel as shipped in ``data/ssb/``.
-
-    Parameters
-    ----------
-    path
-        ``ssb07459_population_jan1_municipalities_b2024_2005_2026.csv``
-        (columns ``municipality_code``, ``municipality_name``, ``year``, ``pop``, ...).
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``municipality_code`` (4-digit str), ``municipality_name``, ``year`` (int),
-        ``population`` (int): persons on 1 January (Kilde: SSB, tabell 07459).
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise InputError("does not exist.", file=path, hint="Give the SSB 07459 population file (data/ssb/).")
-    frame = pd.read_csv(path, dtype={"municipality_code": str}, encoding="utf-8")
-    missing = [c for c in ("municipality_code", "municipality_name", "year", "pop") if c not in frame.columns]
-    if missing:
-        raise InputError(f"the column '{missing[0]}' is missing.", file=path, column=missing[0],
-                         hint="Expected SSB 07459 as shipped in data/ssb/ (see its PROVENANCE.md).")
-    frame = frame.rename(columns={"pop": "population"})
-    frame["municipality_code"] = frame["municipality_code"].str.zfill(4)
-    return frame[["municipality_code", "municipality_name", "year", "population"]]
 
 
 @dataclass(frozen=True, repr=False)
@@ -141,7 +113,8 @@ def region_population(panel: pd.DataFrame, codes: Sequence[str], year: int) -> R
     Parameters
     ----------
     panel
-        SSB 07459 as returned by :func:`read_population_panel`.
+        SSB 07459 as returned by :func:`evalkit.ssb.read_population_panel`
+        (persons in ``pop``; a frame with ``population`` instead is read too).
     codes
         Municipality codes (2024 borders), e.g. Gjøvikregionen's
         ``["3407", "3442", "3443", "3447", "3448"]``.
@@ -176,7 +149,8 @@ def region_population(panel: pd.DataFrame, codes: Sequence[str], year: int) -> R
             parameter="municipality_codes",
             hint=f"Use 2024 municipality codes and a year in {years[0]}-{years[-1]}." if years else None,
         )
-    table = rows.set_index("municipality_code").loc[codes, ["municipality_name", "population"]].copy()
+    persons = "population" if "population" in panel.columns else "pop"
+    table = rows.set_index("municipality_code").loc[codes, ["municipality_name", persons]].rename(columns={persons: "population"})
     table["population"] = table["population"].astype(int)
     table["share"] = table["population"] / table["population"].sum()
     return RegionPopulation(year=int(year), by_municipality=table)
