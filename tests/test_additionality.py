@@ -12,6 +12,11 @@ from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 import _net_effect_frames as frames  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from evalkit.attribution import file_row  # noqa: E402
+from evalkit.cost import cost_by_year  # noqa: E402
+from evalkit.programme import check_table, read_excel_table, read_table_bytes  # noqa: E402
 from evalkit import (  # noqa: E402
     DEFAULT_ANSWER_WEIGHTS,
     InputError,
@@ -217,3 +222,67 @@ def test_defaults_as_in_domain():
     assert (local.persistence_years, local.discount_rate, local.secured_weight) == (3.0, 0.04, 0.0)
     assert assumptions_for("regional").displacement == 0.5
     assert assumptions_for().to_frame().loc["leakage", "high"] == 0.75
+
+
+# -- row numbers are the file's rows (issue 6) ---------------------------------------------------
+
+SURVEY_WITH_BLANK_ROW = (
+    "org_number,project_id,answer,expected_jobs\n"
+    "100000001,p1,would_not_have_happened,3\n"  # row 2
+    "\n"  # row 3: blank, dropped by the loader
+    "100000001,p2,later,\n"  # row 4: the answer the analyst's mapping leaves out
+)
+WITHOUT_LATER = {k: v for k, v in DEFAULT_ANSWER_WEIGHTS.items() if k != "later"}
+
+
+def _survey_from(data: bytes, name: str = "survey.csv"):
+    frame, notes = read_table_bytes(data, name, "survey")
+    return check_table(frame, "survey", name, notes)
+
+
+def test_unknown_answer_after_a_blank_row_names_its_file_row(attribution):
+    survey = _survey_from(SURVEY_WITH_BLANK_ROW.encode("utf-8"))
+    assert survey.attrs["file_rows"] == [2, 4]
+    with pytest.raises(InputError) as err:
+        survey_deadweight(survey, attribution, answer_weights=WITHOUT_LATER)
+    loc = err.value.location
+    assert (loc.file, loc.row, loc.column) == ("survey.csv", 4, "answer")  # not position 1 + 2 = 3
+
+
+def test_unknown_answer_below_an_excel_title_names_its_sheet_row(attribution, tmp_path):
+    lines = [line.split(",") for line in SURVEY_WITH_BLANK_ROW.splitlines() if line]
+    rows = [["Spørreundersøkelse 2017", "", "", ""], [""] * 4, *lines]
+    path = tmp_path / "survey.xlsx"
+    pd.DataFrame(rows).to_excel(path, index=False, header=False)  # header in sheet row 3
+    frame, notes = read_excel_table(path, "survey")
+    survey = check_table(frame, "survey", path, notes)
+    assert survey.attrs["file_rows"] == [4, 5]
+    with pytest.raises(InputError) as err:
+        survey_deadweight(survey, attribution, answer_weights=WITHOUT_LATER)
+    assert (err.value.location.row, err.value.location.column) == (5, "answer")
+
+
+def test_attribution_names_the_file_row_of_a_job_for_an_unknown_project():
+    text = "project_id,org_number,year,new_fte,secured_fte\np1,100000001,2012,6,1\n\n\nz9,100000001,2013,1,0\n"
+    frame, notes = read_table_bytes(text.encode("utf-8"), "jobs.csv", "jobs")
+    jobs = check_table(frame, "jobs", "jobs.csv", notes)
+    with pytest.raises(InputError) as err:
+        attribute_jobs(frames.projects(), jobs, period=frames.PERIOD)
+    loc = err.value.location
+    assert (loc.file, loc.row, loc.column) == ("jobs.csv", 5, "project_id")
+
+
+def test_cost_names_the_file_row_of_a_negative_amount():
+    budget = pd.DataFrame({"year": [2010, 2011], "category": ["administration", "project_support"],
+                           "amount_nok": [100.0, -5.0]})
+    budget.attrs.update(source_file="budget.xlsx", file_rows=[7, 9])  # as the loader leaves them
+    with pytest.raises(InputError) as err:
+        cost_by_year(budget)
+    assert (err.value.location.file, err.value.location.row) == ("budget.xlsx", 9)
+
+
+def test_file_row_falls_back_to_a_spreadsheet_numbering():
+    built = pd.DataFrame({"a": [1, 2, 3]})
+    assert [file_row(built, i) for i in range(3)] == [2, 3, 4]
+    built.attrs["file_rows"] = [3, 8, 10]
+    assert [file_row(built, i) for i in range(3)] == [3, 8, 10]

@@ -24,7 +24,7 @@ import pandas as pd
 
 from evalkit._display import ResultDisplay
 from evalkit.assumptions import Assumptions, assumptions_for
-from evalkit.attribution import JobAttribution, format_number, require_columns, source_file
+from evalkit.attribution import JobAttribution, file_row, format_number, require_columns, source_file
 from evalkit.errors import InputError
 
 #: Default additionality weight of each survey answer (``None``: excluded).
@@ -243,7 +243,7 @@ def survey_deadweight(
         raise InputError(
             f"unknown survey answer {survey['answer'].iloc[unknown[0]]!r}.",
             file=source_file(survey),
-            row=int(unknown[0]) + 2,
+            row=file_row(survey, unknown[0]),
             column="answer",
             hint="Known answers: " + ", ".join(weights) + ".",
         )

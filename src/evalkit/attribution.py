@@ -65,6 +65,20 @@ def source_file(frame: pd.DataFrame) -> str | None:
     return frame.attrs.get("source_file") if hasattr(frame, "attrs") else None
 
 
+def file_row(frame: pd.DataFrame, position: int) -> int:
+    """The row a person sees in the file for the frame's row at ``position`` (0-based).
+
+    The loader (:func:`evalkit.programme.check_table`) keeps each row's number
+    in the file in ``attrs["file_rows"]``: blank rows dropped and an Excel
+    header below row 1 would make ``position + 2`` wrong. A frame built in
+    code is numbered as a spreadsheet with its header in row 1.
+    """
+    rows = frame.attrs.get("file_rows") if hasattr(frame, "attrs") else None
+    if rows is not None and 0 <= position < len(rows):
+        return int(rows[position])
+    return int(position) + 2
+
+
 def require_columns(frame: pd.DataFrame, columns: tuple[str, ...], table: str) -> None:
     """Raise :class:`InputError` naming the first missing column of ``table``."""
     if not isinstance(frame, pd.DataFrame):
@@ -87,7 +101,7 @@ def _check_amounts(frame: pd.DataFrame, columns: tuple[str, ...], table: str) ->
             raise InputError(
                 f"expected a number >= 0 in the {table} table, got {frame[column].iloc[bad[0]]!r}.",
                 file=source_file(frame),
-                row=int(bad[0]) + 2,
+                row=file_row(frame, bad[0]),
                 column=column,
             )
 
@@ -347,7 +361,7 @@ def attribute_jobs(
         dup = int(np.flatnonzero(proj["project_id"].duplicated().to_numpy())[0])
         raise InputError(
             f"project_id {proj['project_id'].iloc[dup]!r} appears twice.",
-            file=source_file(projects), row=dup + 2, column="project_id",
+            file=source_file(projects), row=file_row(projects, dup), column="project_id",
         )
     grant = proj["grant_paid_nok"].astype(float)
     public = grant + proj["cofunding_innovasjon_norge_nok"].astype(float) + proj[
@@ -360,7 +374,7 @@ def attribute_jobs(
         raise InputError(
             f"the grant paid exceeds the project's total cost ({grant.iloc[over[0]]:.0f} > "
             f"{basis.iloc[over[0]]:.0f}).",
-            file=source_file(projects), row=int(over[0]) + 2, column="total_cost_nok",
+            file=source_file(projects), row=file_row(projects, over[0]), column="total_cost_nok",
             hint="total_cost_nok = grant_paid_nok + the three co-funding columns.",
         )
     proj["basis_nok"] = basis
@@ -375,14 +389,14 @@ def attribute_jobs(
     if unknown.size:
         raise InputError(
             f"project {job['project_id'].iloc[unknown[0]]!r} is not in the projects table.",
-            file=source_file(jobs), row=int(unknown[0]) + 2, column="project_id",
+            file=source_file(jobs), row=file_row(jobs, unknown[0]), column="project_id",
         )
     years = pd.to_numeric(job["year"], errors="coerce").to_numpy(dtype=float)
     early = np.flatnonzero(~(years >= start))
     if early.size:
         raise InputError(
             f"jobs registered in {job['year'].iloc[early[0]]!r}, before the programme period {start}-{end}.",
-            file=source_file(jobs), row=int(early[0]) + 2, column="year",
+            file=source_file(jobs), row=file_row(jobs, early[0]), column="year",
             hint="Check the year, or the period parameter.",
         )
     job["year"] = years.astype(int)
@@ -483,7 +497,7 @@ def attribute_jobs(
         if neg.size:
             raise InputError(
                 f"expected jobs must be >= 0, got {survey['expected_jobs'].iloc[neg[0]]!r}.",
-                file=source_file(survey), row=int(neg[0]) + 2, column="expected_jobs",
+                file=source_file(survey), row=file_row(survey, neg[0]), column="expected_jobs",
             )
         share = survey["project_id"].astype(str).map(proj.set_index("project_id")["programme_share"])
         expected = float(exp.sum(skipna=True))

@@ -29,7 +29,7 @@ import pandas as pd
 
 from evalkit._display import ResultDisplay
 from evalkit.additionality import NetAdditionalJobs
-from evalkit.attribution import format_number, require_columns, source_file
+from evalkit.attribution import file_row, format_number, require_columns, source_file
 from evalkit.errors import InputError
 
 
@@ -164,7 +164,7 @@ def cost_by_year(
     if bad.size:
         raise InputError(
             f"expected an amount >= 0, got {budget['amount_nok'].iloc[bad[0]]!r}.",
-            file=source_file(budget), row=int(bad[0]) + 2, column="amount_nok",
+            file=source_file(budget), row=file_row(budget, bad[0]), column="amount_nok",
         )
     b = pd.DataFrame({"year": budget["year"].astype(int).to_numpy(), "category": budget["category"].astype(str).to_numpy(),
                       "amount": amounts.to_numpy(dtype=float)})
