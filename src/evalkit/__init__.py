@@ -16,6 +16,7 @@ from evalkit.portfolio import firms_reached, portfolio
 from evalkit.programme import Programme, load_programme
 from evalkit.monitoring import budget_forecast, budget_status, priority_spread, region_population
 from evalkit.publish import Report
+from evalkit.method_appendix import net_effect_choices, net_effect_method  # the method appendix's text (issue 5)
 from evalkit.style import apply_report_style, report_style  # one chart style for reports (issue 5)
 from evalkit.disclosure import ProtectedTable, firm_pseudonyms, protect_table, publishable_firm_names
 from evalkit.net_effect import *  # noqa: F403  attribution, additionality, cost per job, uncertainty (issue 3)
