@@ -3,13 +3,14 @@
 10 000 generated files in all (the budgets below add up; ``EVALKIT_FUZZ_SCALE=10`` runs ten
 times as many). The readers are called directly, not through the command line, on small
 files: raw bytes, CSV text built from tricky cells, byte mutations of valid tables, other
-encodings, whole folders, Excel workbooks, and SSB Statbank exports. Runs derandomised so
+encodings, whole folders, Excel workbooks, SSB Statbank exports and JSON-stat2 datasets. Runs derandomised so
 that ``make test`` is repeatable; set ``EVALKIT_FUZZ_RANDOM=1`` to explore new examples.
 """
 
 from __future__ import annotations
 
 import io
+import json
 import os
 import sys
 import tempfile
@@ -32,13 +33,14 @@ from evalkit.schema import SCHEMAS  # noqa: E402
 SCALE = int(os.environ.get("EVALKIT_FUZZ_SCALE", "1"))
 #: Examples per strategy; they add up to 10 000 at scale 1.
 BUDGET = {
-    "raw_bytes": 3300,
+    "raw_bytes": 3000,
     "tricky_cells": 2400,
     "mutated_tables": 3000,
     "encodings": 600,
     "folders": 100,  # whole loads are ~50 ms each: few, the per-file strategies cover the cells
     "excel": 100,
     "statbank": 500,
+    "jsonstat": 300,
 }
 assert sum(BUDGET.values()) == 10_000
 
@@ -214,12 +216,71 @@ def statbank_files(draw) -> bytes:
 
 
 @fuzz("statbank")
-@given(data=statbank_files())
-def test_statbank_exports(data: bytes) -> None:
+@given(data=statbank_files(), encoding=st.sampled_from([None, None, "utf-8", "latin-1"]))
+def test_statbank_exports(data: bytes, encoding: str | None) -> None:
     with tempfile.TemporaryDirectory() as work:
         path = Path(work) / "ssb.csv"
         path.write_bytes(data)
         try:
-            evalkit.read_statbank_csv(path)
+            frame = evalkit.read_statbank_csv(path, encoding=encoding)
         except InputError as error:
             assert error.location.file is not None
+        else:
+            assert len(frame) >= 1 and frame["value"].map(lambda v: v != v or abs(v) < float("inf")).all()
+            assert frame["status"].isna().eq(frame["value"].notna()).all()  # a symbol exactly where no number
+
+
+JSON_LEAF = st.one_of(st.none(), st.booleans(), st.integers(-3, 10**6), st.floats(allow_nan=False), st.text(max_size=6))
+JSON_ANY = st.recursive(
+    JSON_LEAF,
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=5), inner, max_size=3)),
+    max_leaves=6,
+)
+SMALL_DATASET = {
+    "class": "dataset", "id": ["Region", "Tid"], "size": [2, 2], "role": {"time": ["Tid"], "metric": ["ContentsCode"]},
+    "dimension": {"Region": {"category": {"index": {"3443": 0, "3407": 1}, "label": {"3443": "Vestre Toten"}}},
+                  "Tid": {"category": {"index": ["2020", "2021"], "unit": {"2020": {"base": "personer"}}}}},
+    "value": [1, None, 2.5, 3], "status": {"1": ".."}, "extension": {"px": {"tableid": "07984"}},
+}
+
+
+def _paths(node: object, prefix: tuple = ()):
+    """Every place in a JSON document, as the keys leading to it."""
+    yield prefix
+    if isinstance(node, dict):
+        for key, child in node.items():
+            yield from _paths(child, prefix + (key,))
+    elif isinstance(node, list):
+        for index, child in enumerate(node):
+            yield from _paths(child, prefix + (index,))
+
+
+@st.composite
+def jsonstat_documents(draw) -> object:
+    """A small valid dataset with 1-3 places deleted or replaced by arbitrary JSON."""
+    doc = json.loads(json.dumps(SMALL_DATASET))
+    for _ in range(draw(st.integers(1, 3))):
+        path = draw(st.sampled_from(list(_paths(doc))))
+        if not path:
+            doc = draw(JSON_ANY)
+            continue
+        parent = doc
+        for key in path[:-1]:
+            parent = parent[key]
+        if isinstance(parent, dict) and draw(st.booleans()):
+            del parent[path[-1]]
+        else:
+            parent[path[-1]] = draw(JSON_ANY)
+    return doc
+
+
+@fuzz("jsonstat")
+@given(doc=jsonstat_documents(), as_text=st.booleans())
+def test_jsonstat_datasets(doc: object, as_text: bool) -> None:
+    try:
+        frame = evalkit.read_jsonstat(json.dumps(doc) if as_text else doc)  # type: ignore[arg-type]
+    except InputError as error:
+        # A body is a str starting with '{' or '['; any other str (e.g. '5') is taken as a path.
+        assert error.location.parameter == "source" or error.location.file is not None
+    else:
+        assert frame["value"].dtype == float and len(frame) == len(frame["status"])
