@@ -92,10 +92,10 @@ def _default_source(name: str, scale: str, language: str) -> str:
 
 def _shown(name: str, value: float, language: str) -> str:
     if name == "multiplier":
-        return number(value, language, 2)
+        return number(value, language, 1 if float(round(value * 10, 6)).is_integer() else 2)
     if name == "persistence_years":
-        return f"{number(value, language, 0 if float(value).is_integer() else 1)} " + ("år" if language == "nb" else "years")
-    decimals = 0 if round(value * 100, 6).is_integer() else 1
+        return f"{number(value, language, 0 if float(value).is_integer() else 1)}\u00a0" + ("år" if language == "nb" else "years")
+    decimals = 0 if float(round(value * 100, 6)).is_integer() else 1
     return percent(value, language, decimals)
 
 
@@ -104,10 +104,11 @@ def _range(name: str, low: float, high: float, language: str) -> str:
         return ""
     a, b = _shown(name, low, language), _shown(name, high, language)
     # "0 %–75 %" reads badly: the unit once, after the range.
-    for unit in (" %", "%", " år", " years"):
+    for unit in ("\u00a0%", "\u202f%", " %", "%", "\u00a0år", "\u00a0years"):
         if a.endswith(unit) and b.endswith(unit):
             a = a[: -len(unit)]
-    return f"{a}–{b}"
+    # No line break inside a range: a narrow column would otherwise split "1,0–" from "1,7".
+    return f"{a}\u2060–\u2060{b}".replace(" ", "\u00a0")
 
 
 def net_effect_choices(
