@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import re
 import shutil
 import sys
@@ -25,7 +26,7 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from conftest import DEFAULT_EVALUATION, ROOT  # noqa: E402
 
-from evalkit import InputError, load_programme  # noqa: E402
+from evalkit import InputError, load_programme, read_population_panel, read_statbank_csv, ssb  # noqa: E402
 from evalkit.cli import main  # noqa: E402
 from evalkit.render import prepare  # noqa: E402
 
@@ -400,7 +401,7 @@ def test_bad_input_gives_one_clear_message(case: Case, tmp_path: Path, capsys) -
 def test_catalogue_lists_every_class_once() -> None:
     rows = documented()
     recovered = {c.key for c in RECOVERED}
-    assert set(rows) == {c.key for c in CASES} | recovered
+    assert set(rows) == {c.key for c in CASES} | recovered | {c.key for c in API_CASES}
     assert len(CASES) >= 40
 
 
@@ -510,6 +511,122 @@ def test_assumptions_outside_their_range_name_the_parameter() -> None:
         assumptions_for(multiplier=0.8)
 
 
+# --- API-level classes: the SSB readers and the analysis functions --------------------------------
+
+
+@dataclass(frozen=True)
+class ApiCase:
+    """A class of bad input to a library function: the call makes its input under a folder."""
+
+    key: str
+    klass: str
+    example: str
+    call: Callable[[Path], object]
+    names: tuple[str, ...]  # substrings the message must hold
+
+
+STATBANK_HEADER = '"region";"age";"Persons 2019"\n'
+
+
+def _statbank(body: str, **options) -> Callable[[Path], object]:
+    """Write a small Statbank export (Latin-1, as downloaded) and read it with ``options``."""
+
+    def call(root: Path) -> object:
+        path = root / "07459.csv"
+        path.write_bytes((STATBANK_HEADER + body).encode("latin-1"))
+        return read_statbank_csv(path, **options)
+
+    return call
+
+
+def _jsonstat(text: str, reader: str = "read_jsonstat") -> Callable[[Path], object]:
+    def call(root: Path) -> object:
+        path = root / "05300.json"
+        path.write_text(text, encoding="utf-8")
+        return getattr(ssb, reader)(path)
+
+    return call
+
+
+def _dataset_text(**changes) -> str:
+    doc = {"class": "dataset", "id": ["Region", "Tid"], "size": [1, 2],
+           "dimension": {"Region": {"category": {"index": ["3443"]}}, "Tid": {"category": {"index": ["2020", "2021"]}}},
+           "value": [6000, 6100], "role": {"time": ["Tid"]}}
+    doc.update(changes)
+    return json.dumps({k: v for k, v in doc.items() if v is not None}, indent=1)
+
+
+def _panel(text: str) -> Callable[[Path], object]:
+    def call(root: Path) -> object:
+        path = root / "ssb07459.csv"
+        path.write_text(text, encoding="utf-8")
+        return read_population_panel(path)
+
+    return call
+
+
+def _survey_answer_left_out(root: Path) -> object:
+    from evalkit import DEFAULT_ANSWER_WEIGHTS, attribute_jobs, survey_deadweight
+    from evalkit.programme import check_table, read_table_bytes
+
+    programme = load_programme(ROOT / DATA)
+    first = programme.survey.iloc[0]
+    text = f"org_number,project_id,answer,expected_jobs\n{first['org_number']},{first['project_id']},as_planned,\n\n"
+    text += f"{first['org_number']},{first['project_id']},later,\n"
+    frame, notes = read_table_bytes(text.encode("utf-8"), "survey.csv", "survey")
+    survey = check_table(frame, "survey", "survey.csv", notes)
+    attribution = attribute_jobs(programme.projects, programme.jobs, period=(2010, 2016))
+    weights = {k: v for k, v in DEFAULT_ANSWER_WEIGHTS.items() if k != "later"}
+    return survey_deadweight(survey, attribution, answer_weights=weights)
+
+
+API_CASES: list[ApiCase] = [
+    ApiCase("statbank_header_only", "Statbank export: header, no rows", "07459.csv with only its header line",
+            _statbank(""), ("07459.csv", "row 2", "no data rows")),
+    ApiCase("statbank_folder", "Statbank export: a folder given", "read_statbank_csv('exports'), a folder",
+            lambda root: (root / "exports").mkdir() or read_statbank_csv(root / "exports"), ("exports", "is a folder")),
+    ApiCase("statbank_wrong_encoding", "Statbank export: encoding given does not fit", "encoding='utf-8' on a Latin-1 'Søndre Land'",
+            _statbank('"3447 Søndre Land";"Alle";"5"\n', encoding="utf-8"),
+            ("07459.csv", "row 2", "not utf-8 text")),
+    ApiCase("statbank_nan_cell", "Statbank export: 'nan' or 'inf' as a value", "Persons 2019 = nan",
+            _statbank('"3443 Vestre Toten";"Alle";"nan"\n'), ("07459.csv", "row 2", "column 'Persons 2019'", "neither a number")),
+    ApiCase("statbank_underscore_number", "Statbank export: a Python-style number", "Persons 2019 = 1_000",
+            _statbank('"3443 Vestre Toten";"Alle";"1_000"\n'), ("07459.csv", "row 2", "column 'Persons 2019'", "neither a number")),
+    ApiCase("statbank_short_row", "Statbank export: a row with too few fields", "a row without its value",
+            _statbank('"3443 Vestre Toten";"Alle";"1"\n"3447 Søndre Land";"Alle"\n'), ("07459.csv", "row 3", "2 fields")),
+    ApiCase("jsonstat_not_json", "JSON-stat2: not JSON", "a response cut off after 3 lines",
+            _jsonstat('{\n "class": "dataset",\n "id": ["Region",\n'), ("05300.json", "row 4", "not valid JSON")),
+    ApiCase("jsonstat_missing_key", "JSON-stat2: a required key missing", "no 'size'",
+            _jsonstat(_dataset_text(size=None)), ("05300.json", "no 'size'")),
+    ApiCase("jsonstat_value_length", "JSON-stat2: 'value' does not fit 'size'", "3 values for 1 x 2 cells",
+            _jsonstat(_dataset_text(value=[1, 2, 3])), ("05300.json", "'value' has 3 cells but the dimensions give 2")),
+    ApiCase("employment_quarterly", "employment table: time not in years", "Tid = 2020K1",
+            _jsonstat(_dataset_text(dimension={"Region": {"category": {"index": ["3443"]}},
+                                               "Tid": {"category": {"index": ["2020K1", "2020K2"]}}}), "read_employment_table"),
+            ("05300.json", "'2020K1' is not a year")),
+    ApiCase("population_not_a_number", "population panel: a count that is not a number", "pop = x after a blank line",
+            _panel("municipality_code,municipality_name,year,pop\n3443,Vestre Toten,2017,13300\n\n3443,Vestre Toten,2018,x\n"),
+            ("ssb07459.csv", "row 4", "column 'pop'", "whole number")),
+    ApiCase("population_missing_column", "population panel: a column missing", "no municipality_name",
+            _panel("municipality_code,year,pop\n3443,2017,13300\n"), ("ssb07459.csv", "column 'municipality_name'", "missing")),
+    ApiCase("survey_answer_outside_mapping", "survey answer the analyst's mapping leaves out", "'later' after a blank row, mapping without 'later'",
+            _survey_answer_left_out, ("survey.csv", "row 4", "column 'answer'", "unknown survey answer")),
+]
+
+
+@pytest.mark.parametrize("case", API_CASES, ids=[c.key for c in API_CASES])
+def test_api_bad_input_gives_one_input_error(case: ApiCase, tmp_path: Path) -> None:
+    with pytest.raises(InputError) as err:
+        case.call(tmp_path)
+    message = normalise(str(err.value), tmp_path)
+    assert "\n" not in message
+    for name in case.names:
+        assert name in message, (name, message)
+    assert documented().get(case.key, (None, None, None))[2] == message, (
+        "docs/bad-input.md is out of date: run .venv/bin/python tests/test_bad_input.py"
+    )
+
+
 # --- the catalogue: docs/bad-input.md -----------------------------------------------------------
 
 
@@ -568,10 +685,30 @@ def write_catalogue(work: Path) -> None:
         lines.append(f"| {number} | `{case.key}` | {_md(case.klass)} | `{_md(case.example)}` | `{_md(note)}` |")
     lines += [
         "",
-        "## Also rejected through the library's API (parameters of the analysis)",
+        "## Rejected through the library's API: SSB readers and analysis functions",
         "",
-        "- a share outside 0-1 (`assumptions_for(leakage=1.5)`) and a multiplier below 1: `InputError` naming the",
-        "  parameter (see `evalkit.assumptions`); SSB readers: see `tests/test_fuzz_readers.py`.",
+        "Called directly (not through `evalkit render`): one `InputError` naming the file, row and column",
+        "(or the parameter). Row numbers are the file's lines: blank lines and a title above the header count.",
+        "A Statbank export is read as UTF-8 when its bytes are UTF-8, else as Latin-1 (`attrs[\"encoding\"]`",
+        "says which); `tests/test_fuzz_readers.py` feeds the readers generated files and documents.",
+        "",
+        "| # | key | class | example | message |",
+        "|---|---|---|---|---|",
+    ]
+    for number, api in enumerate(API_CASES, start=len(CASES) + len(RECOVERED) + 1):
+        root = work / api.key
+        root.mkdir(parents=True)
+        try:
+            api.call(root)
+        except InputError as error:
+            message = normalise(str(error), root)
+        else:
+            raise AssertionError(f"{api.key}: no InputError")
+        lines.append(f"| {number} | `{api.key}` | {_md(api.klass)} | `{_md(api.example)}` | `{_md(message)}` |")
+    lines += [
+        "",
+        "Also: a share outside 0-1 (`assumptions_for(leakage=1.5)`) and a multiplier below 1 give an `InputError`",
+        "naming the parameter (see `evalkit.assumptions`).",
         "",
     ]
     CATALOGUE.write_text("\n".join(lines), encoding="utf-8")
