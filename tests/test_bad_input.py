@@ -174,12 +174,16 @@ def _many(*changes: Callable[[Path], None]) -> Callable[[Path], None]:
 
 @dataclass(frozen=True)
 class Case:
-    """One class of bad input: how to make it, and what the message must name."""
+    """One class of bad input: how to make it, and what the message must name.
+
+    For :data:`CASES`, ``change`` breaks a copy of the default evaluation that ``evalkit render``
+    then reads; for :data:`API_CASES`, it makes its input under the folder and calls the library.
+    """
 
     key: str
     klass: str
     example: str
-    change: Callable[[Path], None]
+    change: Callable[[Path], object]
     names: tuple[str, ...]  # substrings the message must hold (file, row, column, parameter)
     output: str | None = None  # the -o argument relative to the copy (default: out)
 
@@ -514,17 +518,6 @@ def test_assumptions_outside_their_range_name_the_parameter() -> None:
 # --- API-level classes: the SSB readers and the analysis functions --------------------------------
 
 
-@dataclass(frozen=True)
-class ApiCase:
-    """A class of bad input to a library function: the call makes its input under a folder."""
-
-    key: str
-    klass: str
-    example: str
-    call: Callable[[Path], object]
-    names: tuple[str, ...]  # substrings the message must hold
-
-
 STATBANK_HEADER = '"region";"age";"Persons 2019"\n'
 
 
@@ -580,44 +573,44 @@ def _survey_answer_left_out(root: Path) -> object:
     return survey_deadweight(survey, attribution, answer_weights=weights)
 
 
-API_CASES: list[ApiCase] = [
-    ApiCase("statbank_header_only", "Statbank export: header, no rows", "07459.csv with only its header line",
+API_CASES: list[Case] = [
+    Case("statbank_header_only", "Statbank export: header, no rows", "07459.csv with only its header line",
             _statbank(""), ("07459.csv", "row 2", "no data rows")),
-    ApiCase("statbank_folder", "Statbank export: a folder given", "read_statbank_csv('exports'), a folder",
+    Case("statbank_folder", "Statbank export: a folder given", "read_statbank_csv('exports'), a folder",
             lambda root: (root / "exports").mkdir() or read_statbank_csv(root / "exports"), ("exports", "is a folder")),
-    ApiCase("statbank_wrong_encoding", "Statbank export: encoding given does not fit", "encoding='utf-8' on a Latin-1 'Søndre Land'",
+    Case("statbank_wrong_encoding", "Statbank export: encoding given does not fit", "encoding='utf-8' on a Latin-1 'Søndre Land'",
             _statbank('"3447 Søndre Land";"Alle";"5"\n', encoding="utf-8"),
             ("07459.csv", "row 2", "not utf-8 text")),
-    ApiCase("statbank_nan_cell", "Statbank export: 'nan' or 'inf' as a value", "Persons 2019 = nan",
+    Case("statbank_nan_cell", "Statbank export: 'nan' or 'inf' as a value", "Persons 2019 = nan",
             _statbank('"3443 Vestre Toten";"Alle";"nan"\n'), ("07459.csv", "row 2", "column 'Persons 2019'", "neither a number")),
-    ApiCase("statbank_underscore_number", "Statbank export: a Python-style number", "Persons 2019 = 1_000",
+    Case("statbank_underscore_number", "Statbank export: a Python-style number", "Persons 2019 = 1_000",
             _statbank('"3443 Vestre Toten";"Alle";"1_000"\n'), ("07459.csv", "row 2", "column 'Persons 2019'", "neither a number")),
-    ApiCase("statbank_short_row", "Statbank export: a row with too few fields", "a row without its value",
+    Case("statbank_short_row", "Statbank export: a row with too few fields", "a row without its value",
             _statbank('"3443 Vestre Toten";"Alle";"1"\n"3447 Søndre Land";"Alle"\n'), ("07459.csv", "row 3", "2 fields")),
-    ApiCase("jsonstat_not_json", "JSON-stat2: not JSON", "a response cut off after 3 lines",
+    Case("jsonstat_not_json", "JSON-stat2: not JSON", "a response cut off after 3 lines",
             _jsonstat('{\n "class": "dataset",\n "id": ["Region",\n'), ("05300.json", "row 4", "not valid JSON")),
-    ApiCase("jsonstat_missing_key", "JSON-stat2: a required key missing", "no 'size'",
+    Case("jsonstat_missing_key", "JSON-stat2: a required key missing", "no 'size'",
             _jsonstat(_dataset_text(size=None)), ("05300.json", "no 'size'")),
-    ApiCase("jsonstat_value_length", "JSON-stat2: 'value' does not fit 'size'", "3 values for 1 x 2 cells",
+    Case("jsonstat_value_length", "JSON-stat2: 'value' does not fit 'size'", "3 values for 1 x 2 cells",
             _jsonstat(_dataset_text(value=[1, 2, 3])), ("05300.json", "'value' has 3 cells but the dimensions give 2")),
-    ApiCase("employment_quarterly", "employment table: time not in years", "Tid = 2020K1",
+    Case("employment_quarterly", "employment table: time not in years", "Tid = 2020K1",
             _jsonstat(_dataset_text(dimension={"Region": {"category": {"index": ["3443"]}},
                                                "Tid": {"category": {"index": ["2020K1", "2020K2"]}}}), "read_employment_table"),
             ("05300.json", "'2020K1' is not a year")),
-    ApiCase("population_not_a_number", "population panel: a count that is not a number", "pop = x after a blank line",
+    Case("population_not_a_number", "population panel: a count that is not a number", "pop = x after a blank line",
             _panel("municipality_code,municipality_name,year,pop\n3443,Vestre Toten,2017,13300\n\n3443,Vestre Toten,2018,x\n"),
             ("ssb07459.csv", "row 4", "column 'pop'", "whole number")),
-    ApiCase("population_missing_column", "population panel: a column missing", "no municipality_name",
+    Case("population_missing_column", "population panel: a column missing", "no municipality_name",
             _panel("municipality_code,year,pop\n3443,2017,13300\n"), ("ssb07459.csv", "column 'municipality_name'", "missing")),
-    ApiCase("survey_answer_outside_mapping", "survey answer the analyst's mapping leaves out", "'later' after a blank row, mapping without 'later'",
+    Case("survey_answer_outside_mapping", "survey answer the analyst's mapping leaves out", "'later' after a blank row, mapping without 'later'",
             _survey_answer_left_out, ("survey.csv", "row 4", "column 'answer'", "unknown survey answer")),
 ]
 
 
 @pytest.mark.parametrize("case", API_CASES, ids=[c.key for c in API_CASES])
-def test_api_bad_input_gives_one_input_error(case: ApiCase, tmp_path: Path) -> None:
+def test_api_bad_input_gives_one_input_error(case: Case, tmp_path: Path) -> None:
     with pytest.raises(InputError) as err:
-        case.call(tmp_path)
+        case.change(tmp_path)
     message = normalise(str(err.value), tmp_path)
     assert "\n" not in message
     for name in case.names:
@@ -699,7 +692,7 @@ def write_catalogue(work: Path) -> None:
         root = work / api.key
         root.mkdir(parents=True)
         try:
-            api.call(root)
+            api.change(root)
         except InputError as error:
             message = normalise(str(error), root)
         else:
