@@ -35,7 +35,7 @@ from evalkit.errors import InputError
 # Phase and sector names live in i18n (one place for every report); kept importable from here.
 from evalkit.i18n import PHASE_NAMES, SECTOR_NAMES, phase_name, sector_name  # noqa: F401
 from evalkit.programme import Programme
-from evalkit.ssb import read_population_panel  # the one reader of SSB 07459 (kept importable from here)
+from evalkit.ssb import read_population_panel  # noqa: F401  the one reader of SSB 07459, kept importable from here
 
 #: Gjøvikregionen's priority sectors (industry, ICT, bioeconomy: food and wood products).
 PRIORITY_SECTORS: tuple[str, ...] = ("Industri", "IKT", "Bioøkonomi")
