@@ -281,12 +281,8 @@ NOTEBOOK_SOURCE = [
 ]
 
 
-@pytest.fixture(scope="module")
-def rendered(tmp_path_factory) -> tuple[Path, Path]:
-    """The tiny evaluation rendered twice: with PDF, then again without."""
-    from evalkit.render import render
-
-    root = tmp_path_factory.mktemp("report")
+def _tiny_evaluation(root: Path) -> Path:
+    """The tiny programme, its notebook and evaluation file under ``root``; returns the evaluation."""
     write_programme(root / "data" / "tiny")
     nb = nbformat.v4.new_notebook()
     for tags, source in NOTEBOOK_SOURCE:
@@ -300,6 +296,16 @@ def rendered(tmp_path_factory) -> tuple[Path, Path]:
         "title": "Sluttevaluering Tiny 2010–2011", "notebook": "tiny.ipynb", "data": "data/tiny",
         "period": [2010, 2011], "language": "nb", "client": "Kommunen", "evaluator": "evalkit",
     }, allow_unicode=True))
+    return evaluation
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory) -> tuple[Path, Path]:
+    """The tiny evaluation rendered twice: with PDF, then again without."""
+    from evalkit.render import render
+
+    root = tmp_path_factory.mktemp("report")
+    evaluation = _tiny_evaluation(root)
     first = render(evaluation, root / "first", pdf=shutil.which("chromium") is not None)
     second = render(evaluation, root / "second")
     return first.folder, second.folder
@@ -350,3 +356,108 @@ def test_pdf_is_a4_with_pages_numbers_contents_and_whole_tables(rendered):
     # The long table's header row is repeated on every page it runs over.
     long_pages = [page for page in text if "RAD-0" in page]
     assert len(long_pages) >= 2 and all("Radnavn" in page for page in long_pages)
+
+
+# --- the render as a client and an operator see it (issue 5 follow-ups) -----------------------------
+
+
+def _cli(args: list[str], *, cwd: Path, umask: int | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
+    import os
+    import sys
+
+    return subprocess.run(
+        [sys.executable, "-m", "evalkit.cli", *args], cwd=cwd, capture_output=True, text=True,
+        env={**os.environ, **(env or {})}, preexec_fn=(lambda: os.umask(umask)) if umask is not None else None,
+    )
+
+
+def test_cli_render_prints_one_line_and_the_folder_follows_the_umask(tmp_path):
+    evaluation = _tiny_evaluation(tmp_path)
+    done = _cli(["render", str(evaluation), "-o", str(tmp_path / "out")], cwd=tmp_path, umask=0o027)
+    assert done.returncode == 0, done.stderr
+    # Nothing but the one result line: no kernel log ("[IPKernelApp] WARNING | ... without encryption").
+    assert "IPKernelApp" not in done.stderr and done.stderr == ""
+    assert done.stdout.count("\n") == 1 and done.stdout.startswith("tiny-2010-2011: done in ")
+    # mkdtemp makes the staging folder 0700; the finished report is a normal folder under umask 027.
+    assert (tmp_path / "out").stat().st_mode & 0o777 == 0o750
+    assert (tmp_path / "out" / "report.html").stat().st_mode & 0o777 == 0o640
+
+
+def test_report_folder_mode_follows_a_permissive_umask(tmp_path):
+    evaluation = _tiny_evaluation(tmp_path)
+    done = _cli(["render", str(evaluation), "-o", str(tmp_path / "out")], cwd=tmp_path, umask=0o002)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "out").stat().st_mode & 0o777 == 0o775
+
+
+def test_pdf_without_chromium_fails_before_the_kernel_starts(tmp_path, monkeypatch):
+    import evalkit.pdf
+    import evalkit.render as render_module
+
+    def no_kernel(*args, **kwargs):
+        raise AssertionError("the notebook ran although the PDF could not be printed")
+
+    evaluation = _tiny_evaluation(tmp_path)
+    monkeypatch.setattr(evalkit.pdf, "find_chromium", lambda: None)
+    monkeypatch.setattr(render_module, "_execute", no_kernel)
+    with pytest.raises(InputError, match="needs Chromium") as error:
+        render_module.render(evaluation, tmp_path / "out", pdf=True)
+    assert "apt-get install chromium" in str(error.value) and "without --pdf" in str(error.value)
+    assert not (tmp_path / "out").exists() and not (tmp_path / "out.failed").exists()
+    # Without --pdf the same evaluation is not refused for want of a browser.
+    render_module.prepare(evaluation, pdf=False)
+
+
+def test_cli_pdf_with_a_browser_that_is_not_there_is_one_message_and_no_kernel(tmp_path):
+    evaluation = _tiny_evaluation(tmp_path)
+    # An empty PATH: no chromium to find (and no jupyter either, so a kernel start would fail differently).
+    done = _cli(["render", str(evaluation), "-o", str(tmp_path / "out"), "--pdf"], cwd=tmp_path,
+                env={"PATH": str(tmp_path / "empty"), "EVALKIT_CHROMIUM": ""})
+    assert done.returncode == 2
+    assert done.stdout == "" and done.stderr.count("\n") == 1
+    assert done.stderr.startswith("evalkit: error: parameter 'pdf': PDF output needs Chromium")
+    assert not (tmp_path / "out").exists() and not (tmp_path / "out.failed").exists()
+    elsewhere = _cli(["render", str(evaluation), "-o", str(tmp_path / "out"), "--pdf"], cwd=tmp_path,
+                     env={"EVALKIT_CHROMIUM": str(tmp_path / "no-such-browser")})
+    assert elsewhere.returncode == 2 and "EVALKIT_CHROMIUM=" in elsewhere.stderr
+    assert not (tmp_path / "out").exists()
+
+
+#: Category values of the data model (projects.type, projects.sector) that an English report must translate.
+NORWEGIAN_CATEGORIES = ("forstudie", "forprosjekt", "hovedprosjekt", "nettverk", "kompetanse",
+                        "Industri", "IKT", "Bioøkonomi", "Reiseliv", "Handel og service")
+
+
+def test_every_category_of_the_data_model_has_an_english_name():
+    from evalkit import i18n
+
+    for value in NORWEGIAN_CATEGORIES:
+        english = i18n.category_name(value, "en")
+        assert english != value and not any(english == v for v in NORWEGIAN_CATEGORIES), value
+    assert i18n.category_name("forprosjekt", "en") == "Pre-project" and i18n.category_name("Industri", "en") == "Industry"
+    assert i18n.category_name("forprosjekt", "nb") == "Forprosjekt" and i18n.category_name("Industri", "nb") == "Industri"
+    assert i18n.category_name("Romfart", "en") == "Romfart"  # an unknown sector is shown as written
+
+
+@pytest.mark.slow  # renders the Vestre Toten English evaluation (~25-35 s)
+def test_english_report_shows_no_norwegian_category_names(tmp_path):
+    import re
+
+    from evalkit.render import render
+
+    evaluation = Path(__file__).resolve().parents[1] / "evaluations" / "vestre-toten-2010-2016-en.yaml"
+    folder = render(evaluation, tmp_path / "en").folder
+    page = (folder / "report.html").read_text(encoding="utf-8")
+    start = page.index("class='evalkit-appendix-start'")
+    body = page[page.index("<body>"): start]  # before the appendices (parameters are shown as given)
+    text = re.sub(r"<[^>]+>", " ", re.sub(r"<img [^>]+>", "", body))
+    for word in NORWEGIAN_CATEGORIES:
+        assert not re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", text), word
+    assert "Pre-project" in text and "Bioeconomy" in text and "Competence programme" in text
+    book = openpyxl.load_workbook(folder / "tables.xlsx")
+    for name in book.sheetnames:
+        values = {str(c.value) for row in book[name].iter_rows() for c in row if c.value is not None}
+        assert not values & set(NORWEGIAN_CATEGORIES), name
+    # The method appendix states its choices.
+    appendix = page[start:]
+    assert "Method and data quality" in appendix and "Additionality Guide" in appendix and "R-109" in appendix

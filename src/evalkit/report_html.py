@@ -351,7 +351,7 @@ def _appendix_html(meta: dict[str, Any], parts: Layout, numbering: _Numbering, t
     blocks = [heading, f"<p>{text}</p>", f"<p>{html.escape(environment)}</p>"]
     for table in tables:
         body = _html_table(table["_frame"], {}, index=True, language=parts.language)
-        body = body.replace("<table class='evalkit-table'>", "<table class='evalkit-table evalkit-repro'>", 1)
+        body = body.replace("<table class='evalkit-table'>", f"<table class='evalkit-table evalkit-repro evalkit-repro-{table['name']}'>", 1)
         if table["name"] == "inputs_sha256":
             body = body.replace("<td class='text'>", "<td class='text evalkit-hash'>")
         anchor = f"table-{table['number'].replace('.', '-')}"
