@@ -290,3 +290,17 @@ def test_one_population_reader():
     from evalkit import monitoring
 
     assert evalkit.read_population_panel is read_population_panel is monitoring.read_population_panel
+
+
+def test_harmonise_refuses_a_value_under_a_code_not_in_use_that_year():
+    import numpy as np
+    import pandas as pd
+
+    import evalkit as ek
+
+    # PxWeb gives ".." (no value) for 3443 before 2020: dropped; a real value there would be lost: refused.
+    data = pd.DataFrame({"region_code": ["3443", "0529", "3443"], "year": [2019, 2019, 2020], "value": [np.nan, 5.0, 6.0]})
+    out = ek.harmonise_municipality_codes(data)
+    assert out.set_index("year")["value"].to_dict() == {2019: 5.0, 2020: 6.0}
+    with pytest.raises(ek.InputError, match="'3443' has a value in 2019, but that code is valid only in 2020"):
+        ek.harmonise_municipality_codes(data.assign(value=[1.0, 5.0, 6.0]))

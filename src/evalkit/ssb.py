@@ -485,8 +485,23 @@ def harmonise_municipality_codes(
     table = redistricting if redistricting is not None else read_redistricting()
     frame = data.copy()
     frame["_code"] = frame[code].astype(str).str.replace("K-", "", regex=False).str.zfill(4)
+    frame["_row"] = np.arange(len(frame))
     merged = frame.merge(table, left_on="_code", right_on="municipality_code_original", how="left")
     in_range = (merged[year] >= merged["year_from"]) & (merged[year] <= merged["year_to"])
+    # A known code used outside its years: PxWeb fills such cells with ".." (no value), which may
+    # be dropped; a real value there would be lost silently, so it is an error.
+    mapped_rows = set(merged.loc[in_range, "_row"])
+    known = frame["_code"].isin(table["municipality_code_original"])
+    lost = known & ~frame["_row"].isin(mapped_rows) & frame[value_cols].notna().any(axis=1)
+    if lost.any():
+        bad = frame.loc[lost].iloc[0]
+        spans = table.loc[table["municipality_code_original"] == bad["_code"], ["year_from", "year_to"]]
+        valid = ", ".join(f"{a}-{b}" for a, b in spans.drop_duplicates().itertuples(index=False))
+        raise InputError(
+            f"municipality code {bad[code]!r} has a value in {bad[year]}, but that code is valid only in {valid}.",
+            column=code,
+            hint="Use the code in force that year (e.g. 0529 up to 2019, 3443 from 2020).",
+        )
     merged = merged[in_range | merged["municipality_code_current"].isna()]
     unknown = merged["municipality_code_current"].isna()
     if unknown.any():
