@@ -185,3 +185,87 @@ def test_input_errors(smoking):
         synthetic_control(smoking, treated="California", donors=["Utah"], **kw)
     with pytest.raises(InputError, match="more than one row"):
         synthetic_control(pd.concat([smoking, smoking.head(1)]), treated="California", **kw)
+
+
+# ---- the fast inner solve and the treated-inside-the-hull case
+
+
+def _sc_module():
+    import sys
+
+    return sys.modules["evalkit.synthetic_control"]
+
+
+def test_warm_inner_solve_equals_nnls_along_a_path():
+    """Warm-started solves (previous support + optimality check) give NNLS's weights."""
+    sc_mod = _sc_module()
+    rng = np.random.default_rng(3)
+    k, J = 4, 30
+    X0 = rng.normal(size=(k, J))
+    x1 = X0.max(axis=1) + 0.5  # outside the hull: W(V) is unique
+    D = X0 - x1[:, None]
+    inner = sc_mod._WarmInner(D)
+    v = np.full(k, 0.25)
+    reused = 0
+    for _ in range(200):
+        v = np.abs(v + rng.normal(scale=0.01, size=k))
+        v /= v.sum()
+        before = inner.support
+        w = inner.weights(v)
+        reused += before is not None and inner.support is before
+        reference = simplex_least_squares(D * np.sqrt(v)[:, None])
+        np.testing.assert_allclose(w, reference, atol=1e-9)
+    assert reused > 100  # the warm path is the one exercised
+
+
+def test_inner_solve_rejects_a_stale_support():
+    sc_mod = _sc_module()
+    # Donors (0,0), (1,0), (0,1); treated (2,2) is nearest to the segment (1,0)-(0,1) at its middle.
+    D = np.array([[0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]) - np.array([[2.0], [2.0]])
+    inner = sc_mod._WarmInner(D)
+    inner.support = np.array([0])  # wrong guess: must fall back to the full solve
+    np.testing.assert_allclose(inner.weights(np.array([0.5, 0.5])), [0.0, 0.5, 0.5], atol=1e-10)
+
+
+def _hull_panel() -> pd.DataFrame:
+    # Predictor x: A 0, B 1, C 2, treated 1, so exact balance needs w_A = w_C = t, w_B = 1 - 2t.
+    # Outcome (two pre periods): A 0, B 10, C 4, treated 6 -> 10 - 16 t = 6 gives t = 0.25.
+    rows = []
+    for u, x, y in (("A", 0.0, 0.0), ("B", 1.0, 10.0), ("C", 2.0, 4.0), ("T", 1.0, 6.0)):
+        for year, shift in ((2000, 0.0), (2001, 0.0), (2002, 1.0)):
+            rows.append({"unit": u, "year": year, "x": x, "z": 5.0, "y": y + shift})
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize("extra_predictor", [False, True])
+def test_treated_inside_hull_gets_balanced_best_fitting_weights(extra_predictor):
+    data = _hull_panel()
+    predictors = [("x", range(2000, 2002))] + ([("z", range(2000, 2002))] if extra_predictor else [])
+    res = synthetic_control(data, unit="unit", time="year", outcome="y", treated="T",
+                            treatment_start=2002, predictors=predictors)
+    np.testing.assert_allclose(res.weights[["A", "B", "C"]], [0.25, 0.5, 0.25], atol=1e-9)
+    assert res.pre_rmspe == pytest.approx(0.0, abs=1e-9)
+    bal = res.predictor_balance
+    assert bal.loc["x (2000-2001)", "synthetic"] == pytest.approx(1.0, abs=1e-12)
+
+
+def test_treated_inside_hull_beats_every_inner_optimum():
+    """Any W that balances all predictors is an inner optimum; the chosen one fits best."""
+    sc_mod = _sc_module()
+    rng = np.random.default_rng(7)
+    k, J, T0 = 3, 25, 6
+    X0 = rng.normal(size=(k, J))
+    x1 = X0[:, :5].mean(axis=1)  # inside the hull
+    Z0 = rng.normal(size=(T0, J)).cumsum(axis=0)
+    Z1 = Z0[:, 5:9].mean(axis=1) + 0.3
+    D = X0 - x1[:, None]
+    X_all = np.column_stack([x1, X0])
+    Z_all = np.column_stack([Z1, Z0])
+    fit = sc_mod._choose_v(D, X_all, Z1, Z0, Z_all, n_random_starts=0, seed=0)
+    assert np.abs(D @ fit.w).max() < 1e-8
+    assert fit.w.min() >= 0 and fit.w.sum() == pytest.approx(1.0)
+    for _ in range(50):
+        v = rng.dirichlet(np.ones(k))
+        w = sc_mod._weights_given_v(D, v)
+        r = Z1 - Z0 @ w
+        assert fit.loss <= float(r @ r) / T0 + 1e-10

@@ -36,7 +36,21 @@ from its own optimum until it stops improving; the best is kept (optionally
 a wider multi-start search, ``search="wide"``). The loss is piecewise smooth in V (it changes
 shape whenever the set of donors with positive weight changes), so
 derivative-free search with several starts is what finds the published
-optima (Prop 99, Basque) reliably.
+optima (Prop 99, Basque) reliably. Nelder-Mead moves V a little at a time,
+so each inner solve first tries the previous solve's donor support: one
+small Cholesky solve and the NNLS optimality check, exact when it passes;
+the full NNLS runs only when it fails or when the inner problem is (nearly)
+degenerate, where its tie-breaking is kept.
+
+When the treated unit lies inside the convex hull of the donors' predictors,
+every V > 0 balances all predictors exactly (``X0 w = X1``), the inner
+optimum is the same set of W for every V, and the outer search could only
+wander over the inner solver's choice among them. Then the outer criterion
+is minimised over that set directly (one quadratic programme): the weights
+that balance every predictor and, among those, fit the pre-period outcome
+best (cf. Abadie 2021, *JEL* 59(2), 391-425, on non-unique weights when
+the treated unit is inside the hull). V is then not identified; the
+regression-based V is reported.
 """
 
 from __future__ import annotations
@@ -47,6 +61,7 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+from scipy.linalg.lapack import dposv as _dposv
 from scipy.optimize import minimize, nnls
 
 from evalkit._display import ResultDisplay
@@ -128,6 +143,76 @@ def _as_predictor(spec: PredictorSpec) -> Predictor:
 # --------------------------------------------------------------------------- the solver
 
 
+def _augmented(C: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """``A = [C / scale; 1']`` and ``b = e_last`` of the NNLS form, or None if C is all zero."""
+    k, J = C.shape
+    scale = float(np.sqrt(np.einsum("ij,ij->", C, C) / C.size))
+    if not np.isfinite(scale) or scale == 0.0:
+        return None
+    A = np.empty((k + 1, J))
+    np.multiply(C, 1.0 / scale, out=A[:k])
+    A[k] = 1.0
+    b = np.zeros(k + 1)
+    b[k] = 1.0
+    return A, b
+
+
+def _nnls_on_support(A: np.ndarray, b: np.ndarray, support: np.ndarray) -> np.ndarray | None:
+    """The NNLS solution if ``support`` is its passive set, else None.
+
+    Solves the unconstrained least squares on the columns in ``support`` and
+    checks the Lawson-Hanson optimality conditions (KKT): positive on the
+    support, gradient ``A'(b - Au) <= 0`` off it. When they hold the point is
+    the NNLS minimiser (unique when ``A_S`` has full column rank), so this is
+    exact, not an approximation.
+    """
+    As = A[:, support]
+    gram = As.T @ As
+    try:
+        us = np.linalg.solve(gram, As.T @ b)
+    except np.linalg.LinAlgError:
+        return None
+    if not np.all(us > 0.0):
+        return None
+    residual = b - As @ us
+    # Rounding: the gradient on the support is ~1e-16; a tie (gradient 0 off the
+    # support) is left to the full solver.
+    gradient = A.T @ residual
+    if np.abs(gradient[support]).max() > 1e-9:  # an ill-conditioned solve
+        return None
+    gradient[support] = 0.0
+    if gradient.max() > 1e-12:
+        return None
+    u = np.zeros(A.shape[1])
+    u[support] = us
+    return u
+
+
+def _simplex_weights(C: np.ndarray, support: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Weights on the simplex minimising ``|C w|`` and their support.
+
+    ``support`` is a guess of the donors with positive weight (the previous
+    solve's, in the outer search, where V moves a little between calls); if
+    it passes the optimality check the full NNLS is skipped.
+    """
+    k, J = C.shape
+    if J == 1:
+        return np.ones(1), np.zeros(1, dtype=np.intp)
+    aug = _augmented(C)
+    if aug is None:
+        return np.full(J, 1.0 / J), np.arange(J)
+    A, b = aug
+    u = None
+    if support is not None and 0 < len(support) <= k + 1:
+        u = _nnls_on_support(A, b, support)
+    if u is None:
+        u, _ = nnls(A, b, maxiter=50 * J)
+    total = u.sum()
+    if total <= 0:  # cannot happen mathematically; guard against a failed solve
+        return np.full(J, 1.0 / J), np.arange(J)
+    return u / total, np.flatnonzero(u > 0.0)
+
+
 def simplex_least_squares(C: np.ndarray) -> np.ndarray:
     """Weights ``w >= 0``, ``sum(w) = 1`` minimising ``|C w|`` (exact, via one NNLS).
 
@@ -135,22 +220,7 @@ def simplex_least_squares(C: np.ndarray) -> np.ndarray:
     the minimiser. ``C`` is rescaled first so that the augmented row of ones
     and the data rows are of similar size (the minimiser does not change).
     """
-    k, J = C.shape
-    if J == 1:
-        return np.ones(1)
-    scale = float(np.sqrt(np.mean(C * C)))
-    if not np.isfinite(scale) or scale == 0.0:
-        return np.full(J, 1.0 / J)
-    A = np.empty((k + 1, J))
-    A[:k] = C / scale
-    A[k] = 1.0
-    b = np.zeros(k + 1)
-    b[k] = 1.0
-    u, _ = nnls(A, b, maxiter=50 * J)
-    total = u.sum()
-    if total <= 0:  # cannot happen mathematically; guard against a failed solve
-        return np.full(J, 1.0 / J)
-    return u / total
+    return _simplex_weights(np.asarray(C, dtype=float))[0]
 
 
 def _weights_given_v(D: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -172,6 +242,99 @@ def _regression_v(Xs_all: np.ndarray, Z_all: np.ndarray) -> np.ndarray:
     if not np.all(np.isfinite(v)) or v.sum() <= 0:
         return np.full(k, 1.0 / k)
     return v / v.sum()
+
+
+def _balanced_weights(D: np.ndarray, Z1: np.ndarray, Z0: np.ndarray, w_start: np.ndarray) -> np.ndarray:
+    """Among the weights that balance every predictor exactly, those fitting the outcome best.
+
+    Used when the treated unit lies inside the convex hull of the donors'
+    predictors: then ``D w = 0`` is attainable, the inner optimum is the whole
+    set ``{w in simplex: D w = 0}`` for every V > 0, and ADH's outer criterion
+    (eq. 4, pre-period MSPE of the outcome) picks from that set. That is one
+    quadratic programme, solved as a penalised NNLS (balance rows weighted
+    1e4 above the outcome rows) and then polished on its support by the exact
+    equality-constrained least squares.
+    """
+    T0, J = Z0.shape
+    k = D.shape[0]
+    E = Z0 - Z1[:, None]
+    d_scale = float(np.sqrt(np.mean(D * D))) or 1.0
+    e_scale = float(np.sqrt(np.mean(E * E)))
+    if e_scale == 0.0:
+        return w_start
+    w, support = _simplex_weights(np.vstack([1e4 * D / d_scale, E / e_scale]))
+    # Exact polish: min |E_S x| subject to D_S x = 0, sum(x) = 1, by its KKT system.
+    Es, Gs = E[:, support], np.vstack([D[:, support] / d_scale, np.ones(len(support))])
+    m = len(support)
+    kkt = np.zeros((m + k + 1, m + k + 1))
+    kkt[:m, :m] = Es.T @ Es / e_scale**2
+    kkt[:m, m:] = Gs.T
+    kkt[m:, :m] = Gs
+    rhs = np.zeros(m + k + 1)
+    rhs[-1] = 1.0
+    x = np.linalg.lstsq(kkt, rhs, rcond=None)[0][:m]
+    if np.all(x >= 0.0) and np.allclose(Gs @ x, rhs[m:], atol=1e-12):
+        polished = np.zeros(J)
+        polished[support] = x
+        w = polished / polished.sum()
+    return w
+
+
+class _WarmInner:
+    """The inner solve W(V) for one D, warm-started from the previous call's support.
+
+    Nelder-Mead moves V a little at a time, so the donors with positive
+    weight rarely change between calls. With ``A = [D_v / scale; 1']``
+    (``D_v = diag(sqrt v) D``) the guess S is checked exactly as in
+    :func:`_nnls_on_support`, but from the small Gram matrix
+    ``A_S' A_S = D_S' V D_S / scale^2 + 11'`` (a Cholesky solve) and one
+    product ``D' (sqrt(v) * r)`` for the gradient, without forming A. A
+    failed check falls back to the full NNLS, whose support is kept.
+    """
+
+    def __init__(self, D: np.ndarray) -> None:
+        self.D = np.ascontiguousarray(D, dtype=float)
+        self.DT = np.ascontiguousarray(self.D.T)
+        self.row_ss = np.einsum("ij,ij->i", self.D, self.D)
+        self.support: np.ndarray | None = None
+
+    def weights(self, v: np.ndarray) -> np.ndarray:
+        """W(V) for normalised ``v``: exact, from the previous support when it is still optimal."""
+        w = self._from_support(v, self.support) if self.support is not None else None
+        if w is None:
+            w, self.support = _simplex_weights(self.D * np.sqrt(v)[:, None])
+        return w
+
+    def _from_support(self, v: np.ndarray, S: np.ndarray) -> np.ndarray | None:
+        k, J = self.D.shape
+        m = len(S)
+        if not 0 < m <= k + 1:
+            return None
+        # Same rescaling as _augmented: scale = RMS of diag(sqrt v) D.
+        ms = float(v @ self.row_ss) / (k * J)
+        if not (ms > 0.0 and np.isfinite(ms)):
+            return None
+        sv = np.sqrt(v / ms)
+        Ds = self.D.take(S, axis=1) * sv[:, None]
+        _, us, info = _dposv(Ds.T @ Ds + 1.0, np.ones(m))
+        if info != 0 or us.min() <= 0.0:
+            return None
+        r_top = -(Ds @ us)
+        # r_last = |Cw|^2 / (1 + |Cw|^2). Near 0 the treated unit is (nearly) in the
+        # hull for this V, W(V) is not unique, and the tie is left to NNLS as before.
+        r_last = 1.0 - us.sum()
+        if r_last <= 1e-8:
+            return None
+        # Optimality is judged relative to r_last, the size of the residual's gradient.
+        gradient = self.DT @ (sv * r_top) + r_last
+        if np.abs(gradient.take(S)).max() > 1e-6 * r_last:  # an ill-conditioned solve
+            return None
+        gradient[S] = -np.inf
+        if gradient.max() > 1e-9 * r_last:
+            return None
+        w = np.zeros(J)
+        w[S] = us / us.sum()
+        return w
 
 
 @dataclass(frozen=True)
@@ -201,23 +364,35 @@ def _choose_v(
         r = Z1 - Z0 @ w
         return float(r @ r) / T0
 
+    inner = _WarmInner(D)
+
     def loss(p: np.ndarray) -> float:
         v = p * p
         s = v.sum()
         if not np.isfinite(s) or s <= 0:
             return np.inf
-        return mspe_of_w(_weights_given_v(D, v / s))
+        return mspe_of_w(inner.weights(v / s))
 
+    v_equal = np.full(k, 1.0 / k)
+    v_regression = _regression_v(Xs_all, Z_all) if k > 1 else v_equal
+    # Treated unit inside the donors' predictor hull: every V > 0 balances the
+    # predictors exactly, so V cannot change the inner optimum set and the
+    # outer search would only wander over the inner solver's tie-breaking.
+    # Solve the outer criterion over that set directly instead.
+    w_equal = inner.weights(v_equal)
+    d_scale = float(np.sqrt(np.mean(D * D)))
+    if d_scale > 0 and float(np.linalg.norm(D @ w_equal)) <= 1e-9 * d_scale:
+        w = _balanced_weights(D, Z1, Z0, w_equal)
+        return _Fit(w, v_regression, mspe_of_w(w))
     if k == 1:
-        w = _weights_given_v(D, np.ones(1))
-        return _Fit(w, np.ones(1), mspe_of_w(w))
+        return _Fit(w_equal, v_equal, mspe_of_w(w_equal))
 
     # R's Synth searches from equal V and its regression-based V; that is
     # what reproduces the published tables. The "wide" search also screens
     # cheap candidates (one inner solve each: each predictor alone, since
     # optima often sit near a vertex, and seeded random points) and runs the
     # local search from the best few of them too.
-    candidates = [np.full(k, 1.0 / k), _regression_v(Xs_all, Z_all)]
+    candidates = [v_equal, v_regression]
     chosen = [0, 1]
     if search == "wide":
         rng = np.random.default_rng(seed)
