@@ -10,14 +10,17 @@ registered job. Definitions: ``docs/methods.md`` and the domain notes
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import matplotlib.pyplot as plt
 import pandas as pd
 
 from evalkit._display import ResultDisplay
 from evalkit.errors import InputError
 from evalkit.portfolio import Portfolio
 from evalkit.programme import Programme
+
+if TYPE_CHECKING:
+    import matplotlib.pyplot as plt
 
 
 @dataclass(frozen=True, repr=False)
@@ -140,6 +143,8 @@ class TargetAttainment(ResultDisplay):
         -------
         (fig, ax)
         """
+        import matplotlib.pyplot as plt  # here, not at import: pyplot costs ~0.3 s
+
         words = {"registered": "Registered jobs, cumulative", "target": "Target",
                  "expected": "Expected by firms (survey)", "ylabel": "Jobs (FTE)"} | (labels or {})
         fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(7.5, 4))

@@ -16,14 +16,17 @@ import io
 import json
 import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import matplotlib.pyplot as plt
 import pandas as pd
 
 from evalkit.errors import InputError
 from evalkit.i18n import check_language
 from evalkit.i18n import number as format_number
 from evalkit.style import apply_report_style, localise_axes
+
+if TYPE_CHECKING:
+    import matplotlib.pyplot as plt
 
 FIGURES_MIME = "application/vnd.evalkit.figures+json"
 TABLE_MIME = "application/vnd.evalkit.table+json"
@@ -169,6 +172,7 @@ class Report:
         buffer = io.BytesIO()
         # Fixed metadata: PNG bytes must not depend on the time of rendering.
         fig.savefig(buffer, format="png", dpi=150, bbox_inches="tight", metadata={"Software": None})
+        import matplotlib.pyplot as plt  # here: pyplot costs ~0.3 s at import
         plt.close(fig)
         png = base64.b64encode(buffer.getvalue()).decode("ascii")
         foot = self._foot(note, source)
