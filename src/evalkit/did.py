@@ -148,6 +148,8 @@ class DiDResult(ResultDisplay):
 
     @property
     def p_value(self) -> float:
+        from scipy import stats  # here: scipy.stats costs ~0.3 s at import
+
         return float(2 * stats.norm.sf(abs(self.att / self.se))) if self.se > 0 else float("nan")
 
     def tidy(self, level: float = 0.95) -> pd.DataFrame:
