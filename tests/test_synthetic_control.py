@@ -269,3 +269,30 @@ def test_treated_inside_hull_beats_every_inner_optimum():
         w = sc_mod._weights_given_v(D, v)
         r = Z1 - Z0 @ w
         assert fit.loss <= float(r @ r) / T0 + 1e-10
+
+
+def test_placebo_in_two_processes_equals_serial(basque):
+    data, predictors = basque
+    res = synthetic_control(
+        data, unit="regionname", time="year", outcome="gdpcap",
+        treated="Basque Country (Pais Vasco)", treatment_start=1970,
+        predictors=predictors[:4], fit_periods=range(1960, 1970),
+        donors=sorted(set(data["regionname"]))[:8],
+    )
+    serial = res.placebo()
+    parallel = res.placebo(n_jobs=2)
+    assert list(parallel.gaps.columns) == list(serial.gaps.columns)
+    pd.testing.assert_frame_equal(parallel.gaps, serial.gaps, check_exact=False, atol=1e-10)
+    with pytest.raises(InputError, match="n_jobs"):
+        res.placebo(n_jobs=0)
+
+
+def test_placebo_gaps_are_refits_against_the_other_units():
+    res = synthetic_control(_toy_panel(), unit="unit", time="year", outcome="y", treated="T", treatment_start=2008)
+    gaps = res.placebo().gaps
+    assert list(gaps.columns) == ["T", "A", "B", "C"]
+    pd.testing.assert_series_equal(gaps["T"], res.gaps, check_names=False)
+    # A as if treated, against T, B and C: the same fit done directly.
+    direct = synthetic_control(_toy_panel(), unit="unit", time="year", outcome="y", treated="A",
+                               treatment_start=2008, donors=["T", "B", "C"])
+    np.testing.assert_allclose(gaps["A"].to_numpy(), direct.gaps.to_numpy(), atol=1e-9)
