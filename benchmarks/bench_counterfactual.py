@@ -5,20 +5,30 @@ Three cases (issue 4 targets):
   2. Prop 99 full in-space placebo, 39 units (target <= 30 s);
   3. outcome-only synthetic control with full placebo over the SSB population
      panel (all municipalities with 2005-2026 data, index 2009 = 100; target <= 10 s).
+A fourth (issue 5) is the final evaluation notebook's counterfactual cell:
+  4. Vestre Toten, predictors (three age shares 2005-2009, the index in 2005
+     and 2007), donors of 5 000-40 000 inhabitants outside the region: fit and
+     placebo, serial and with n_jobs=2 (ratio serial / 2 processes), and with
+     --baseline COMMIT the same cell with synthetic_control.py as of COMMIT
+     (ratio baseline / now), interleaved.
 
 A and B are interleaved, each repeat; median and min-max are printed with the
 ratio diff-diff / evalkit and the weights' largest difference (equal weights
 required). BLAS is pinned to one thread. diff-diff's placebo is slow (~400 s on
 Prop 99), so cases 2-3 run it once, and only with --full.
 
-Usage: .venv/bin/python benchmarks/bench_counterfactual.py [--repeats 3] [--full]
+Usage: .venv/bin/python benchmarks/bench_counterfactual.py [--repeats 3] [--full] [--baseline COMMIT]
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -27,8 +37,8 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from evalkit import outcome_index, synthetic_control
-from evalkit.ssb import read_population_panel
+from evalkit import comparison_donors, outcome_index, synthetic_control
+from evalkit.ssb import read_municipality_hierarchy, read_population_panel
 
 ROOT = Path(__file__).resolve().parents[1]
 VALIDATION = ROOT / "tests" / "data" / "validation"
@@ -80,6 +90,34 @@ def _dd_outcome_only(panel: pd.DataFrame):
         )
 
 
+def _vestre_toten_case(panel: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """The final evaluation notebook's counterfactual cell, with its default parameters."""
+    panel = panel.copy()
+    for group in ("0_14", "20_66", "67_plus"):
+        panel[f"share_{group}"] = panel[f"pop_{group}"] / panel["pop"]
+    size = panel[panel["year"] == 2009].set_index("municipality_code")["pop"]
+    donors = [d for d in comparison_donors(read_municipality_hierarchy(), treated="3443")
+              if d in set(panel["municipality_code"]) and 5000 <= size.get(d, 0) <= 40000]
+    predictors = [(f"share_{g}", range(2005, 2010)) for g in ("0_14", "20_66", "67_plus")]
+    predictors += [("pop_index", 2005), ("pop_index", 2007)]
+    kw = dict(unit="municipality_code", time="year", outcome="pop_index", treated="3443",
+              treatment_start=2010, donors=donors, predictors=predictors)
+    return panel, kw
+
+
+def _module_at(commit: str):
+    """synthetic_control.py as of ``commit``, imported under another name (the baseline)."""
+    text = subprocess.run(["git", "-C", str(ROOT), "show", f"{commit}:src/evalkit/synthetic_control.py"],
+                          check=True, capture_output=True, text=True).stdout
+    path = Path(tempfile.mkdtemp()) / "baseline_synthetic_control.py"
+    path.write_text(text)
+    spec = importlib.util.spec_from_file_location("baseline_synthetic_control", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up here
+    spec.loader.exec_module(module)
+    return module
+
+
 def _summary(times: list[float]) -> str:
     return f"{statistics.median(times):8.2f} s [{min(times):.2f}-{max(times):.2f}]"
 
@@ -88,6 +126,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--full", action="store_true", help="also time diff-diff's placebos (slow)")
+    parser.add_argument("--baseline", metavar="COMMIT", help="also time case 4 with synthetic_control.py as of COMMIT")
     args = parser.parse_args()
     load_start = os.getloadavg()
     smoking = pd.read_csv(VALIDATION / "prop99_smoking.csv")
@@ -141,11 +180,33 @@ def main() -> None:
             dd_t.append(t)
         rows.append((f"outcome-only + placebo ({n_units})", ek_t, dd_t,
                      float((dd_w - vt.weights).abs().max()), note))
+        # 4. Vestre Toten with predictors: fit + placebo (the notebook's cell).
+        vt_panel, vt_kw = _vestre_toten_case(panel)
+        baseline = _module_at(args.baseline) if args.baseline else None
+        serial_t, jobs_t, base_t = [], [], []
+        for _ in range(args.repeats):
+            t, (vt, vt_pl) = _timed(lambda: (lambda r: (r, r.placebo()))(synthetic_control(vt_panel, **vt_kw)))
+            serial_t.append(t)
+            t, (_, vt_pl2) = _timed(lambda: (lambda r: (r, r.placebo(n_jobs=2)))(synthetic_control(vt_panel, **vt_kw)))
+            jobs_t.append(t)
+            if baseline is not None:
+                t, (old_vt, old_pl) = _timed(
+                    lambda: (lambda r: (r, r.placebo()))(baseline.synthetic_control(vt_panel, **vt_kw)))
+                base_t.append(t)
+        same = float((vt_pl.gaps - vt_pl2.gaps).abs().max().max())
+        note = (f"{len(vt_kw['donors'])} donors; ATT {vt.att:.2f}, pre-RMSPE {vt.pre_rmspe:.3f}, rank {vt_pl.rank}, "
+                f"p {vt_pl.p_value:.3f}; 2 processes {_summary(jobs_t)} (ratio serial/2 "
+                f"{statistics.median(serial_t) / statistics.median(jobs_t):.1f}, max gap diff {same:.1e})")
+        if baseline is not None:
+            note += (f"; baseline {args.baseline[:7]}: ATT {old_vt.att:.2f}, pre-RMSPE {old_vt.pre_rmspe:.3f}, "
+                     f"rank {old_pl.rank}, p {old_pl.p_value:.3f}")
+        rows.append(("Vestre Toten fit + placebo", serial_t, base_t, float("nan"), note))
     load_end = os.getloadavg()
     print(f"load average at start {load_start[0]:.2f} {load_start[1]:.2f}, at end {load_end[0]:.2f} {load_end[1]:.2f}")
     print(f"{'case':34s} {'evalkit median [min-max]':>28s} {'diff-diff median [min-max]':>28s} {'ratio dd/ek':>11s} {'max |dw|':>9s}")
+    print(f"{'':34s} {'':>28s} {'(Vestre Toten: baseline)':>28s} {'(base/now)':>11s}")
     for name, ek_t, dd_t, dw, note in rows:
-        dd = _summary(dd_t) if dd_t else "   (run with --full)"
+        dd = _summary(dd_t) if dd_t else ("   (run with --baseline)" if name.startswith("Vestre") else "   (run with --full)")
         ratio = f"{statistics.median(dd_t) / statistics.median(ek_t):11.1f}" if dd_t else "          -"
         print(f"{name:34s} {_summary(ek_t):>28s} {dd:>28s} {ratio} {dw:9.4f}")
         print(f"    {note}")
