@@ -157,7 +157,9 @@ def main() -> None:
             ek_t.append(t)
         note = f"ek rank {placebo.rank}/39, p {placebo.p_value:.3f}"
         if args.full:
-            t, _ = _timed(dd_res.in_space_placebo)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                t, _ = _timed(dd_res.in_space_placebo)
             dd_t.append(t)
             note += f"; dd p {dd_res.placebo_p_value:.3f}"
         rows.append(("Prop 99 placebo (39 fits)", ek_t, dd_t, float("nan"), note))
@@ -176,7 +178,9 @@ def main() -> None:
         dd_w = pd.Series(dd_vt.donor_weights).reindex(vt.weights.index).fillna(0.0)
         note = f"{n_units} units; dd single fit {fit_only_dd:.2f} s; pre-RMSPE ek {vt.pre_rmspe:.2e} / dd {dd_vt.pre_rmspe:.2e}"
         if args.full:
-            t, _ = _timed(lambda: (_dd_outcome_only(panel).in_space_placebo()))
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                t, _ = _timed(lambda: (_dd_outcome_only(panel).in_space_placebo()))
             dd_t.append(t)
         rows.append((f"outcome-only + placebo ({n_units})", ek_t, dd_t,
                      float((dd_w - vt.weights).abs().max()), note))

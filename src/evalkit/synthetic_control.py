@@ -1130,7 +1130,10 @@ def synthetic_control(
         ``(column, periods)`` tuple (averaged over ``periods``; a single period
         for an outcome lag) or a :class:`Predictor`. Predictors are
         standardised by their sd across units and V is chosen to minimise the
-        pre-treatment MSPE of the outcome (ADH 2010, eq. 4).
+        pre-treatment MSPE of the outcome (ADH 2010, eq. 4). If the treated
+        unit lies inside the donors' predictor hull, every V balances the
+        predictors exactly; the weights are then those that balance them and
+        fit the pre-treatment outcome best (see the module docstring).
     donors
         Donor pool; default all units but the treated.
     fit_periods
