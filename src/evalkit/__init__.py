@@ -25,3 +25,4 @@ from evalkit.counterfactual import comparison_donors, maryland_grade, outcome_in
 from evalkit.did import did, event_study
 from evalkit.ssb import harmonise_municipality_codes, read_jsonstat, read_population_panel, read_statbank_csv
 from evalkit.synthetic_control import synthetic_control
+from evalkit.parallel import available_jobs

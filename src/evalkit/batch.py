@@ -27,6 +27,7 @@ import pandas as pd
 
 from evalkit._display import ResultDisplay
 from evalkit.errors import EvalkitError, InputError
+from evalkit.parallel import one_job_per_worker
 
 #: Exit codes of a batch: all rendered / at least one failed (same as bad input).
 EXIT_OK, EXIT_FAILED = 0, 2
@@ -246,7 +247,7 @@ def render_many(
         workers = 1
     else:
         workers = min(jobs, len(paths))
-        with ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=_context(), initializer=one_job_per_worker) as pool:
             futures: dict[Future, int] = {pool.submit(render_one, path, None, pdf, root): i for i, path in enumerate(paths)}
             for future in as_completed(futures):
                 index = futures[future]
