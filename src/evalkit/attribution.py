@@ -30,6 +30,7 @@ from babel.numbers import format_decimal
 
 from evalkit._display import ResultDisplay
 from evalkit.errors import InputError
+from evalkit.programme import file_row  # the loader keeps each row's number in the file
 
 AttributionBasis = Literal["public_funding", "total_cost"]
 ATTRIBUTION_BASES: tuple[str, ...] = ("public_funding", "total_cost")
@@ -63,20 +64,6 @@ def format_number(value: float, language: str = "en", decimals: int = 0) -> str:
 def source_file(frame: pd.DataFrame) -> str | None:
     """The file a frame was read from, when its loader recorded it in ``attrs``."""
     return frame.attrs.get("source_file") if hasattr(frame, "attrs") else None
-
-
-def file_row(frame: pd.DataFrame, position: int) -> int:
-    """The row a person sees in the file for the frame's row at ``position`` (0-based).
-
-    The loader (:func:`evalkit.programme.check_table`) keeps each row's number
-    in the file in ``attrs["file_rows"]``: blank rows dropped and an Excel
-    header below row 1 would make ``position + 2`` wrong. A frame built in
-    code is numbered as a spreadsheet with its header in row 1.
-    """
-    rows = frame.attrs.get("file_rows") if hasattr(frame, "attrs") else None
-    if rows is not None and 0 <= position < len(rows):
-        return int(rows[position])
-    return int(position) + 2
 
 
 def require_columns(frame: pd.DataFrame, columns: tuple[str, ...], table: str) -> None:

@@ -480,11 +480,18 @@ def read_raw_table(path: Path, table: str | None = None) -> tuple[pd.DataFrame, 
 # --- checking a table against its schema --------------------------------------------------------
 
 
-def _file_row(frame: pd.DataFrame, position: int) -> int | None:
-    rows = frame.attrs.get("file_rows")
+def file_row(frame: pd.DataFrame, position: int) -> int:
+    """The row a person sees in the file for the frame's row at ``position`` (0-based).
+
+    The loader keeps each row's number in the file in ``attrs["file_rows"]``:
+    blank rows dropped and an Excel header below row 1 would make
+    ``position + 2`` wrong. A frame built in code is numbered as a spreadsheet
+    with its header in row 1.
+    """
+    rows = frame.attrs.get("file_rows") if hasattr(frame, "attrs") else None
     if rows is not None and 0 <= position < len(rows):
         return int(rows[position])
-    return position + 2
+    return int(position) + 2
 
 
 def _match_columns(frame: pd.DataFrame, table: str, path: Path | str, notes: list[str]) -> pd.DataFrame:
@@ -747,7 +754,7 @@ def _first_failure(errors: pandera.errors.SchemaErrors, frame: pd.DataFrame, pat
     cases = cases.sort_values(["_row", "column"], na_position="first", kind="stable")
     case = cases.iloc[0]
     column = case["column"] if isinstance(case["column"], str) else None
-    row = _file_row(frame, int(case["_row"])) if not pd.isna(case["_row"]) else None
+    row = file_row(frame, int(case["_row"])) if not pd.isna(case["_row"]) else None
     return InputError(f"'{case['failure_case']}' fails the check {case['check']}.", file=path, row=row, column=column)
 
 
@@ -848,7 +855,7 @@ def check_references(tables: dict[str, pd.DataFrame], folder: Path) -> None:
             raise InputError(
                 f"refers to the {what} '{frame[column].iloc[position]}', which is not in {where}.",
                 file=frame.attrs.get("source_file", folder / table),
-                row=_file_row(frame, position),
+                row=file_row(frame, position),
                 column=column,
                 hint=f"Add it to {where} or correct the {what}.",
             )
@@ -863,7 +870,7 @@ def check_references(tables: dict[str, pd.DataFrame], folder: Path) -> None:
             f"total cost {projects['total_cost_nok'].iloc[position]:.0f} is not the grant paid plus the "
             f"co-funding ({parts.iloc[position]:.0f}).",
             file=source,
-            row=_file_row(projects, position),
+            row=file_row(projects, position),
             column="total_cost_nok",
             hint="total_cost_nok = grant_paid_nok + the three cofunding_* columns.",
         )
@@ -873,7 +880,7 @@ def check_references(tables: dict[str, pd.DataFrame], folder: Path) -> None:
         raise InputError(
             "more grant was paid than approved.",
             file=source,
-            row=_file_row(projects, position),
+            row=file_row(projects, position),
             column="grant_paid_nok",
             hint="Check grant_paid_nok and grant_approved_nok.",
         )
@@ -886,7 +893,7 @@ def check_references(tables: dict[str, pd.DataFrame], folder: Path) -> None:
             f"jobs registered in {jobs['year'].iloc[position]}, before their project "
             f"'{jobs['project_id'].iloc[position]}' was approved ({approved.iloc[position]}).",
             file=jobs.attrs.get("source_file"),
-            row=_file_row(jobs, position),
+            row=file_row(jobs, position),
             column="year",
             hint="Check the year of the registration or of the project.",
         )
@@ -898,7 +905,7 @@ def check_references(tables: dict[str, pd.DataFrame], folder: Path) -> None:
             f"the firm '{survey['org_number'].iloc[position]}' answered twice about the project "
             f"'{survey['project_id'].iloc[position]}'.",
             file=survey.attrs.get("source_file"),
-            row=_file_row(survey, position),
+            row=file_row(survey, position),
             column="project_id",
             hint="Keep one answer per firm and project.",
         )
@@ -934,7 +941,7 @@ def check_period(programme: Programme, period: tuple[int, int]) -> None:
             raise InputError(
                 words.format(year=frame["year"].iloc[position], start=start, end=end),
                 file=frame.attrs.get("source_file", table),
-                row=_file_row(frame, position),
+                row=file_row(frame, position),
                 column="year",
                 hint="Correct the year, or the evaluation's period.",
             )
