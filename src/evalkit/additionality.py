@@ -24,7 +24,8 @@ import pandas as pd
 
 from evalkit._display import ResultDisplay
 from evalkit.assumptions import Assumptions, assumptions_for
-from evalkit.attribution import JobAttribution, file_row, format_number, require_columns, source_file
+from evalkit import i18n
+from evalkit.attribution import JobAttribution, file_row, require_columns, source_file
 from evalkit.errors import InputError
 
 #: Default additionality weight of each survey answer (``None``: excluded).
@@ -164,8 +165,8 @@ class SurveyDeadweight(ResultDisplay):
 
     def sentence(self, language: str = "en") -> str:
         """One plain sentence on the survey deadweight."""
-        dw = format_number(100 * self.deadweight, language, 0)
-        rr = format_number(100 * self.response_rate, language, 0)
+        dw = i18n.number(100 * self.deadweight, language, 0)
+        rr = i18n.number(100 * self.response_rate, language, 0)
         if language == "nb":
             return (
                 f"Ifølge spørreundersøkelsen ({self.responding_firms} av {self.surveyed_firms} bedrifter "
@@ -398,16 +399,16 @@ class NetAdditionalJobs(ResultDisplay):
 
     def sentence(self, language: str = "en") -> str:
         """One plain sentence on what the programme achieved net, in ``"nb"`` or ``"en"``."""
-        gross = format_number(self.gross, language, 0)
-        net = format_number(self.net, language, 0)
-        dw = format_number(100 * self.factors["deadweight"], language, 0)
+        gross = i18n.number(self.gross, language, 0)
+        net = i18n.number(self.net, language, 0)
+        dw = i18n.number(100 * self.factors["deadweight"], language, 0)
         if language == "nb":
             scale = {"local": "kommunen", "regional": "regionen", "national": "landet"}[self.assumptions.spatial_scale]
-            new = format_number(self.gross_new, language, 0)
-            secured = format_number(self.gross - self.gross_new, language, 0)
+            new = i18n.number(self.gross_new, language, 0)
+            secured = i18n.number(self.gross - self.gross_new, language, 0)
             also = f" (og {secured} vektede sikrede årsverk)" if self.gross > self.gross_new else ""
             reg = (
-                f"Av {format_number(self.registered_new, language, 0)} registrerte nye årsverk tilskrives "
+                f"Av {i18n.number(self.registered_new, language, 0)} registrerte nye årsverk tilskrives "
                 f"programmet {new}{also}; "
                 if self.registered_new is not None
                 else f"Programmet tilskrives {gross} brutto årsverk; "
@@ -421,11 +422,11 @@ class NetAdditionalJobs(ResultDisplay):
         scale = {"local": "the municipality", "regional": "the region", "national": "the country"}[
             self.assumptions.spatial_scale
         ]
-        new = format_number(self.gross_new, language, 0)
-        secured = format_number(self.gross - self.gross_new, language, 0)
+        new = i18n.number(self.gross_new, language, 0)
+        secured = i18n.number(self.gross - self.gross_new, language, 0)
         also = f" (plus {secured} weighted secured jobs)" if self.gross > self.gross_new else ""
         reg = (
-            f"Of {format_number(self.registered_new, language, 0)} registered new full-time jobs, "
+            f"Of {i18n.number(self.registered_new, language, 0)} registered new full-time jobs, "
             f"{new} are attributed to the programme{also}; "
             if self.registered_new is not None
             else f"The programme is credited with {gross} gross jobs; "
@@ -455,13 +456,13 @@ class NetAdditionalJobs(ResultDisplay):
                 bottoms.append(0.0)
                 heights.append(row["jobs_after"])
                 colours.append("#4c72b0" if key == "gross_new" else "#2a9d8f")
-                texts.append(format_number(row["jobs_after"], language, 1))
+                texts.append(i18n.number(row["jobs_after"], language, 1))
             else:
                 change = row["change"]
                 bottoms.append(min(row["jobs_before"], row["jobs_after"]))
                 heights.append(abs(change))
                 colours.append("#c44e52" if change < 0 else "#55a868")
-                texts.append(("+" if change >= 0 else "") + format_number(change, language, 1))
+                texts.append(("+" if change >= 0 else "") + i18n.number(change, language, 1))
         x = np.arange(len(names))
         ax.bar(x, heights, bottom=bottoms, color=colours, edgecolor="none")
         for xi, b, h, text in zip(x, bottoms, heights, texts):

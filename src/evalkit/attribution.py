@@ -26,16 +26,15 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from babel.numbers import format_decimal
 
 from evalkit._display import ResultDisplay
+from evalkit import i18n
 from evalkit.errors import InputError
 from evalkit.programme import file_row  # the loader keeps each row's number in the file
 
 AttributionBasis = Literal["public_funding", "total_cost"]
 ATTRIBUTION_BASES: tuple[str, ...] = ("public_funding", "total_cost")
 
-_LOCALES = {"nb": "nb_NO", "en": "en_GB"}
 
 _PROJECT_COLUMNS = (
     "project_id",
@@ -47,18 +46,6 @@ _PROJECT_COLUMNS = (
     "cofunding_private_nok",
 )
 _JOB_COLUMNS = ("project_id", "org_number", "year", "new_fte", "secured_fte")
-
-
-def format_number(value: float, language: str = "en", decimals: int = 0) -> str:
-    """A number as a reader of ``language`` (``"nb"`` or ``"en"``) writes it."""
-    if language not in _LOCALES:
-        raise InputError(
-            f"unknown language {language!r}.", parameter="language", hint="Use 'nb' or 'en'."
-        )
-    if value is None or not np.isfinite(value):
-        return "–" if value is None or np.isnan(value) else ("∞" if value > 0 else "-∞")
-    pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
-    return format_decimal(round(float(value), decimals), format=pattern, locale=_LOCALES[language])
 
 
 def source_file(frame: pd.DataFrame) -> str | None:
@@ -243,9 +230,9 @@ class JobAttribution(ResultDisplay):
 
     def sentence(self, language: str = "en") -> str:
         """One plain sentence on the attributed jobs, in ``"nb"`` or ``"en"``."""
-        reg = format_number(self.registered_new_fte, language, 1)
-        att = format_number(self.attributed_new_fte, language, 1)
-        exp = format_number(self.expected_jobs_realised, language, 1)
+        reg = i18n.number(self.registered_new_fte, language, 1)
+        att = i18n.number(self.attributed_new_fte, language, 1)
+        exp = i18n.number(self.expected_jobs_realised, language, 1)
         if language == "nb":
             basis = "offentlige finansiering" if self.attribution_basis == "public_funding" else "totalkostnad"
             return (

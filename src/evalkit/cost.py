@@ -29,7 +29,8 @@ import pandas as pd
 
 from evalkit._display import ResultDisplay
 from evalkit.additionality import NetAdditionalJobs
-from evalkit.attribution import file_row, format_number, require_columns, source_file
+from evalkit import i18n
+from evalkit.attribution import file_row, require_columns, source_file
 from evalkit.errors import InputError
 
 
@@ -257,8 +258,8 @@ class CostPerJob(ResultDisplay):
 
     def sentence(self, language: str = "en") -> str:
         """One plain sentence on cost per job."""
-        gross = format_number(self.gross_public_nok / 1000, language, 0)
-        net = format_number(self.net_additional_public_nok / 1000, language, 0)
+        gross = i18n.number(self.gross_public_nok / 1000, language, 0)
+        net = i18n.number(self.net_additional_public_nok / 1000, language, 0)
         unbounded = not np.isfinite(self.net_additional_public_nok)
         if language == "nb":
             tail = (

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit._display import ResultDisplay
+from evalkit import i18n
 from evalkit.errors import InputError
 
 __all__ = [
@@ -247,13 +248,6 @@ def maryland_grade(
 # --------------------------------------------------------------------------- triangulation
 
 
-def _f(x: float, language: Language, digits: int = 0) -> str:
-    text = f"{x:,.{digits}f}"
-    if language == "nb":
-        text = text.replace(",", "\u00a0").replace(".", ",").replace("-", "\u2212")
-    return text
-
-
 @dataclass(frozen=True, eq=False, repr=False)
 class Triangulation(ResultDisplay):
     """Bottom-up net additional jobs beside the top-down counterfactual gap."""
@@ -313,7 +307,7 @@ class Triangulation(ResultDisplay):
         return self.sentence("en")
 
     def sentence(self, language: Language = "en") -> str:
-        bu = _f(self.bottom_up, language)
+        bu = i18n.number(self.bottom_up, language)
         if self.top_down is None:
             if language == "nb":
                 return (
@@ -324,7 +318,7 @@ class Triangulation(ResultDisplay):
                 f"Bottom-up, the programme is credited with {bu} net additional jobs; no top-down "
                 "employment estimate is available to compare with."
             )
-        td = _f(self.top_down, language)
+        td = i18n.number(self.top_down, language)
         if not self.comparable:
             if language == "nb":
                 return (

@@ -6,6 +6,8 @@ read ``1 234``, ``60 %`` and ``17,5 mill. kr`` without hand-made formatting.
 
 from __future__ import annotations
 
+import math
+
 from babel import Locale
 from babel.numbers import format_decimal, format_percent
 
@@ -27,9 +29,15 @@ def check_language(language: str) -> str:
 
 
 def number(value: float, language: str = "nb", decimals: int = 0) -> str:
-    """A number with the language's grouping and decimal mark (``1 234,5`` / ``1,234.5``)."""
+    """A number with the language's grouping and decimal mark (``1 234,5`` / ``1,234.5``).
+
+    Missing values read ``–`` and infinite ones ``∞`` (a cost per job with no jobs).
+    """
+    locale = _LOCALE[check_language(language)]
+    if value is None or not math.isfinite(value):
+        return "–" if value is None or math.isnan(value) else ("∞" if value > 0 else "-∞")
     pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
-    return format_decimal(value, format=pattern, locale=_LOCALE[check_language(language)])
+    return format_decimal(round(float(value), decimals), format=pattern, locale=locale)
 
 
 def percent(share: float, language: str = "nb", decimals: int = 0) -> str:

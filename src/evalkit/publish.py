@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from evalkit.errors import InputError
+from evalkit import i18n
 from evalkit.i18n import check_language
-from evalkit.i18n import number as format_number
 from evalkit.style import apply_report_style, localise_axes
 
 if TYPE_CHECKING:
@@ -278,7 +278,7 @@ def _default_format(values: pd.Series, language: str):
     if _looks_like_years(values):
         return lambda v: str(int(v))
     whole = bool((values.dropna() % 1 == 0).all())
-    return lambda v: format_number(v, language, 0 if whole else 2)
+    return lambda v: i18n.number(v, language, 0 if whole else 2)
 
 
 def _html_table(frame: pd.DataFrame, formatters: dict, *, index: bool, language: str) -> str:

@@ -65,6 +65,7 @@ from scipy.linalg.lapack import dposv as _dposv
 from scipy.optimize import minimize, nnls
 
 from evalkit._display import ResultDisplay
+from evalkit import i18n
 from evalkit.errors import InputError
 
 __all__ = [
@@ -648,13 +649,6 @@ def _rmspe(x: np.ndarray) -> float:
     return float(np.sqrt(np.mean(np.square(x)))) if len(x) else float("nan")
 
 
-def _fmt(x: float, language: Language = "en", digits: int = 1) -> str:
-    text = f"{x:,.{digits}f}"
-    if language == "nb":
-        text = text.replace(",", "\u00a0").replace(".", ",")
-    return text
-
-
 @dataclass(frozen=True, eq=False, repr=False)
 class SyntheticControlResult(ResultDisplay):
     """A fitted synthetic control.
@@ -759,12 +753,12 @@ class SyntheticControlResult(ResultDisplay):
         what = unit_label or self.outcome
         top = self.weights_table(0.05).head(4)
         if language == "nb":
-            donors = ", ".join(f"{d} ({_fmt(100 * w, 'nb', 0)} %)" for d, w in top.itertuples(index=False))
+            donors = ", ".join(f"{d} ({i18n.number(100 * w, 'nb', 0)} %)" for d, w in top.itertuples(index=False))
             return (
                 f"Sammenlignet med en syntetisk kontroll (vektet gjennomsnitt av {donors}) lå "
-                f"{self.treated} i snitt {_fmt(self.att, 'nb', 2)} {what} "
+                f"{self.treated} i snitt {i18n.number(self.att, 'nb', 2)} {what} "
                 f"{'over' if self.att >= 0 else 'under'} det forventede nivået etter "
-                f"{self.treatment_start}; tilpasningen før var {_fmt(self.pre_rmspe, 'nb', 2)} (RMSPE)."
+                f"{self.treatment_start}; tilpasningen før var {i18n.number(self.pre_rmspe, 'nb', 2)} (RMSPE)."
             )
         donors = ", ".join(f"{d} ({100 * w:.0f} %)" for d, w in top.itertuples(index=False))
         return (
@@ -1000,7 +994,7 @@ class PlaceboResult(ResultDisplay):
             return (
                 f"I placebotesten (hver av de {n - 1} sammenligningsenhetene behandlet som om den var "
                 f"behandlet) rangerer {self.treated} som nr. {self.rank} av {n}, p = "
-                f"{_fmt(self.p_value, 'nb', 3)}."
+                f"{i18n.number(self.p_value, 'nb', 3)}."
             )
         return (
             f"In the placebo test (each of the {n - 1} donors treated as if treated), "

@@ -31,7 +31,7 @@ import pandas as pd
 from evalkit._display import ResultDisplay
 from evalkit.additionality import NetAdditionalJobs, gross_to_net_ratio
 from evalkit.assumptions import ADDITIONALITY_FACTORS, UNCERTAIN_PARAMETERS
-from evalkit.attribution import format_number
+from evalkit import i18n
 from evalkit.cost import CostPerJob, discount_factors, persistence_annuity
 from evalkit.errors import InputError
 
@@ -217,10 +217,10 @@ class MonteCarloResult(ResultDisplay):
 
     def sentence(self, language: str = "en") -> str:
         """One plain sentence with the 5-95 % intervals."""
-        lo, hi = (format_number(v, language, 0) for v in self.interval("net_additional_jobs"))
+        lo, hi = (i18n.number(v, language, 0) for v in self.interval("net_additional_jobs"))
         c_lo, c_hi = self.interval("cost_per_net_job")
-        clo = format_number(c_lo / 1000, language, 0)
-        chi = format_number(c_hi / 1000, language, 0)
+        clo = i18n.number(c_lo / 1000, language, 0)
+        chi = i18n.number(c_hi / 1000, language, 0)
         if language == "nb":
             cost = (
                 f"kostnaden mellom {clo} og {chi} tusen kroner per netto arbeidsplass"
@@ -389,8 +389,8 @@ class Tornado(ResultDisplay):
             if not np.isfinite(value):
                 return "uendelig (ingen netto arbeidsplasser)" if language == "nb" else "infinity (no net jobs)"
             if not cost:
-                return format_number(value, language, 0)
-            amount = format_number(value / 1000, language, 0)
+                return i18n.number(value, language, 0)
+            amount = i18n.number(value / 1000, language, 0)
             return f"{amount} tusen kroner" if language == "nb" else f"NOK {amount} thousand"
 
         if language == "nb":

@@ -1,0 +1,31 @@
+"""Number formats follow the report's language (Babel), the one formatter every module uses."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from evalkit import InputError, i18n
+
+
+def test_norwegian_and_english_numbers():
+    assert i18n.number(1234567, "nb") == "1\u00a0234\u00a0567"
+    assert i18n.number(1234.56, "en", 1) == "1,234.6"
+    assert i18n.number(0.5, "nb", 2) == "0,50"
+    assert i18n.percent(0.6, "nb") == "60\u00a0%"
+    assert i18n.percent(0.6, "en") == "60%"
+    assert i18n.nok(17_500_000, "nb") == "17,5 mill. kr"
+    assert i18n.nok(17_500_000, "en") == "NOK 17.5 million"
+
+
+def test_missing_and_infinite_values_read_as_signs():
+    assert i18n.number(None, "nb") == "–"
+    assert i18n.number(math.nan, "en") == "–"
+    assert i18n.number(math.inf, "nb") == "∞"
+    assert i18n.number(-math.inf, "en") == "-∞"
+
+
+def test_unknown_language_names_the_parameter():
+    with pytest.raises(InputError, match="parameter 'language'"):
+        i18n.number(1, "de")
