@@ -79,3 +79,49 @@ def test_vestre_toten_population_synthetic_control():
     figures = counterfactual_figures(res, placebo, type("D", (), {"att": 0.1, "se": 0.2})())
     assert set(figures) == {"counterfactual.att", "counterfactual.p_value", "counterfactual.pre_rmspe", "did.att", "did.se"}
     assert 0 < figures["counterfactual.p_value"] <= 1
+
+
+def _small_population():
+    import pandas as pd
+
+    rows = []
+    # A (treated) and B share region R1 and county 01; C and D are in R2 (county 02); D lacks 2005; E is too big.
+    pops = {"A": [100, 110], "B": [200, 210], "C": [50, 60], "D": [None, 80], "E": [5000, 5100]}
+    for code, values in pops.items():
+        for year, pop in zip((2005, 2006), values):
+            if pop is not None:
+                rows.append({"municipality_code": code, "municipality_name": code, "year": year, "pop": pop,
+                             "pop_0_14": pop * 0.2, "pop_20_66": pop * 0.6, "pop_67_plus": pop * 0.2})
+    panel = pd.DataFrame(rows)
+    hierarchy = pd.DataFrame({"municipality_code": list("ABCDE"), "ba_region_code": ["R1", "R1", "R2", "R2", "R3"],
+                              "county_code": ["01", "01", "02", "02", "02"]})
+    return panel, hierarchy
+
+
+def test_population_outcome_adds_age_shares_and_index():
+    from evalkit.counterfactual import population_outcome
+
+    panel, _ = _small_population()
+    out = population_outcome(panel[panel["municipality_code"] != "D"], first_year=2005, base_year=2005)
+    a = out[out["municipality_code"] == "A"].set_index("year")
+    assert a["pop_index"].tolist() == [100.0, 110.0]
+    assert a["share_20_66"].tolist() == pytest.approx([0.6, 0.6])
+
+
+def test_comparable_donors_are_outside_the_region_complete_and_of_similar_size():
+    from evalkit.counterfactual import comparable_donors
+
+    panel, hierarchy = _small_population()
+    # B is in A's region, D has no 2005, E is too large: only C remains.
+    assert comparable_donors(panel, hierarchy, treated="A", base_year=2005, population_range=(10, 1000)) == ["C"]
+    assert comparable_donors(panel, hierarchy, treated="A", base_year=2005, population_range=(10, 1000), exclude=["C"]) == []
+
+
+def test_comparison_paths_index_the_region_without_the_treated_unit_and_the_whole_county():
+    from evalkit.counterfactual import comparison_paths
+
+    panel, hierarchy = _small_population()
+    paths = comparison_paths(panel, hierarchy, treated="A", base_year=2005)
+    assert paths.loc[2006, "treated"] == pytest.approx(110.0)
+    assert paths.loc[2006, "region"] == pytest.approx(105.0)  # B alone: 210 / 200
+    assert paths.loc[2006, "county"] == pytest.approx(100 * 320 / 300)  # A + B

@@ -171,6 +171,69 @@ _DESIGN_LEVEL = {
 }
 
 
+#: Age groups of SSB's population panel whose shares serve as synthetic-control predictors.
+AGE_GROUPS = ("0_14", "20_66", "67_plus")
+
+
+def population_outcome(panel: pd.DataFrame, *, first_year: int, base_year: int) -> pd.DataFrame:
+    """SSB's population panel from ``first_year``, ready for a counterfactual.
+
+    Adds the age shares ``share_0_14``, ``share_20_66``, ``share_67_plus``
+    (predictors of the population path) and ``pop_index`` (population, 100 in
+    ``base_year``: see :func:`outcome_index` for why an index).
+    """
+    out = panel[panel["year"] >= first_year].copy()
+    for group in AGE_GROUPS:
+        out[f"share_{group}"] = out[f"pop_{group}"] / out["pop"]
+    return outcome_index(out, unit="municipality_code", time="year", outcome="pop", base=base_year, name="pop_index")
+
+
+def comparable_donors(
+    panel: pd.DataFrame,
+    hierarchy: pd.DataFrame,
+    *,
+    treated: str,
+    base_year: int,
+    population_range: tuple[float, float],
+    exclude: Iterable[str] = (),
+) -> list[str]:
+    """Donors of similar size with a complete series, outside the treated unit's labour-market region.
+
+    :func:`comparison_donors`, then only municipalities with every year of
+    ``panel`` (a synthetic control needs complete paths) and a population in
+    ``population_range`` in ``base_year`` (municipalities of another size
+    follow other dynamics, Abadie 2021).
+    """
+    low, high = population_range
+    years = panel.groupby("municipality_code")["year"].nunique()
+    complete = set(years[years == years.max()].index)
+    size = panel[panel["year"] == base_year].set_index("municipality_code")["pop"]
+    return [
+        code
+        for code in comparison_donors(hierarchy, treated=treated, exclude=[str(x) for x in exclude])
+        if code in complete and low <= size.get(code, -1) <= high
+    ]
+
+
+def comparison_paths(panel: pd.DataFrame, hierarchy: pd.DataFrame, *, treated: str, base_year: int) -> pd.DataFrame:
+    """Population index (``base_year`` = 100) of the treated unit, the rest of its region and its county.
+
+    Columns ``treated``, ``region`` (the other municipalities of its
+    labour-market region, summed) and ``county`` (all of its county, the
+    region included), indexed by year.
+    """
+    where = hierarchy.set_index("municipality_code")
+    if treated not in where.index:
+        raise InputError(f"municipality {treated!r} is not in the hierarchy.", parameter="treated")
+    region = set(where.index[where["ba_region_code"] == where.at[treated, "ba_region_code"]]) - {treated}
+    county = set(where.index[where["county_code"] == where.at[treated, "county_code"]])
+    groups = {"treated": {treated}, "region": region, "county": county}
+    paths = pd.DataFrame(
+        {name: panel[panel["municipality_code"].isin(codes)].groupby("year")["pop"].sum() for name, codes in groups.items()}
+    )
+    return 100 * paths / paths.loc[base_year]
+
+
 @dataclass(frozen=True, eq=False, repr=False)
 class MarylandGrade(ResultDisplay):
     """Evidence grade on the Maryland Scientific Methods Scale (1-5)."""
