@@ -1,6 +1,6 @@
 """Benchmark: a batch of 8 evaluations rendered with ``--jobs 2`` against one after the other.
 
-Both arms call :func:`evalkit.batch.render_many` (the code behind
+Both arms call :func:`evalkit.run.batch.render_many` (the code behind
 ``evalkit render A.yaml ... --jobs N``) on the same 8 evaluations: the four
 shipped ones (Vestre Toten and Gjøvikregionen, nb and en), each twice under a
 second name. Arms are interleaved (serial, parallel, serial, ...) so that a
@@ -31,7 +31,7 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 import yaml  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
-from evalkit.batch import render_many  # noqa: E402
+from evalkit.run.batch import render_many  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ("vestre-toten-2010-2016", "vestre-toten-2010-2016-en", "gjovikregionen-2017-2018", "gjovikregionen-2017-2018-en")

@@ -37,8 +37,9 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from evalkit import comparison_donors, outcome_index, synthetic_control
-from evalkit.ssb import read_municipality_hierarchy, read_population_panel
+from evalkit import comparison_donors, outcome_index
+from evalkit.methods.counterfactual.synthetic_control import synthetic_control
+from evalkit.io.ssb import read_municipality_hierarchy, read_population_panel
 
 ROOT = Path(__file__).resolve().parents[1]
 VALIDATION = ROOT / "tests" / "data" / "validation"

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from evalkit.disclosure import protect_table
+from evalkit.methods.disclosure import protect_table
 
 REPEATS = 15
 DATA = Path(__file__).resolve().parents[1] / "data" / "vestre_toten"

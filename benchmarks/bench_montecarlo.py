@@ -24,7 +24,7 @@ from pathlib import Path
 from threadpoolctl import threadpool_limits
 
 import evalkit as ek
-from evalkit.uncertainty import net_effect_model
+from evalkit.methods.net_effect.uncertainty import net_effect_model
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "vestre_toten"
 DRAWS = 100_000

@@ -1,6 +1,6 @@
 """Render time of the Vestre Toten evaluation against the same pipeline on an empty notebook.
 
-Both go through the one render path (``evalkit.render.render``: checks,
+Both go through the one render path (``evalkit.run.render.render``: checks,
 papermill execution, results.json, HTML, tables.xlsx, figures, PDF with
 headless Chromium). The baseline notebook has only the real notebook's
 parameters cell, so it measures what every render pays (kernel start,
@@ -32,7 +32,7 @@ import nbformat  # noqa: E402
 import yaml  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
-from evalkit.render import render  # noqa: E402
+from evalkit.run.render import render  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 EVALUATION = ROOT / "evaluations" / "vestre-toten-2010-2016.yaml"
@@ -49,7 +49,7 @@ def empty_evaluation(folder: Path) -> Path:
     settings = real | {
         "notebook": "empty.ipynb",
         "data": str((EVALUATION.parent / real["data"]).resolve()),
-        "parameters": real.get("parameters", {}) | {"ssb_dir": str(ROOT / "data" / "ssb")},
+        "parameters": real.get("parameters", {}),
     }
     path = folder / "empty.yaml"
     path.write_text(yaml.safe_dump(settings, allow_unicode=True), encoding="utf-8")

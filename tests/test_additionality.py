@@ -14,9 +14,9 @@ from hypothesis import strategies as st  # noqa: E402
 import _net_effect_frames as frames  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from evalkit.attribution import file_row  # noqa: E402
-from evalkit.cost import cost_by_year  # noqa: E402
-from evalkit.programme import check_table, read_excel_table, read_table_bytes  # noqa: E402
+from evalkit.methods.net_effect.attribution import file_row  # noqa: E402
+from evalkit.methods.net_effect.cost import cost_by_year  # noqa: E402
+from evalkit.io.programme import check_table, read_excel_table, read_table_bytes  # noqa: E402
 from evalkit import (  # noqa: E402
     DEFAULT_ANSWER_WEIGHTS,
     InputError,

@@ -20,8 +20,8 @@ import nbformat
 import pytest
 
 from conftest import ROOT
-from evalkit.cli import main
-from evalkit.render import STAGING_MARK, _exchange, recover_interrupted, render
+from evalkit.run.cli import main
+from evalkit.run.render import STAGING_MARK, _exchange, recover_interrupted, render
 
 PREVIOUS = {"results.json": '{"figures": {"previous": 1}}\n', "report.html": "<p>the previous report</p>\n"}
 
@@ -65,7 +65,7 @@ def _leftovers(out: Path) -> list[str]:
 
 def _start(evaluation: Path, out: Path) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "evalkit.cli", "render", str(evaluation), "-o", str(out)],
+        [sys.executable, "-m", "evalkit.run.cli", "render", str(evaluation), "-o", str(out)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
 

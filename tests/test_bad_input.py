@@ -27,8 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from conftest import DEFAULT_EVALUATION, ROOT  # noqa: E402
 
 from evalkit import InputError, load_programme, read_population_panel, read_statbank_csv, ssb  # noqa: E402
-from evalkit.cli import main  # noqa: E402
-from evalkit.render import prepare  # noqa: E402
+from evalkit.run.cli import main  # noqa: E402
+from evalkit.run.render import prepare  # noqa: E402
 
 CATALOGUE = ROOT / "docs" / "bad-input.md"
 DATA = Path("data") / "vestre_toten"
@@ -507,7 +507,7 @@ def test_rows_after_a_blank_row_keep_their_numbers(tmp_path: Path) -> None:
 
 
 def test_assumptions_outside_their_range_name_the_parameter() -> None:
-    from evalkit.assumptions import assumptions_for
+    from evalkit.methods.net_effect.assumptions import assumptions_for
 
     with pytest.raises(InputError, match="parameter 'leakage'"):
         assumptions_for(leakage=1.5)
@@ -560,7 +560,7 @@ def _panel(text: str) -> Callable[[Path], object]:
 
 def _survey_answer_left_out(root: Path) -> object:
     from evalkit import DEFAULT_ANSWER_WEIGHTS, attribute_jobs, survey_deadweight
-    from evalkit.programme import check_table, read_table_bytes
+    from evalkit.io.programme import check_table, read_table_bytes
 
     programme = load_programme(ROOT / DATA)
     first = programme.survey.iloc[0]
@@ -701,7 +701,7 @@ def write_catalogue(work: Path) -> None:
     lines += [
         "",
         "Also: a share outside 0-1 (`assumptions_for(leakage=1.5)`) and a multiplier below 1 give an `InputError`",
-        "naming the parameter (see `evalkit.assumptions`).",
+        "naming the parameter (see `evalkit.methods.net_effect.assumptions`).",
         "",
     ]
     CATALOGUE.write_text("\n".join(lines), encoding="utf-8")

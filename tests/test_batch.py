@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from evalkit.batch import BatchResult, Outcome, check_batch, render_many, render_one
-from evalkit.cli import main
+from evalkit.run.batch import BatchResult, Outcome, check_batch, render_many, render_one
+from evalkit.run.cli import main
 from evalkit.errors import InputError
 
 # The quickest evaluation to render (no counterfactual, few tables).

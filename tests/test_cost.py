@@ -25,7 +25,7 @@ from evalkit import (  # noqa: E402
     present_value,
     published_benchmarks,
 )
-from evalkit.cost import cost_by_year, persistence_annuity  # noqa: E402
+from evalkit.methods.net_effect.cost import cost_by_year, persistence_annuity  # noqa: E402
 
 NO_REDUCTION = dict(leakage=0.0, deadweight=0.0, displacement=0.0, substitution=0.0, multiplier=1.0)
 

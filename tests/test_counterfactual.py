@@ -10,10 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evalkit import comparison_donors, maryland_grade, outcome_index, synthetic_control, triangulate
-from evalkit.counterfactual import GJOVIKREGIONEN, counterfactual_figures
+from evalkit import comparison_donors, maryland_grade, outcome_index, triangulate
+from evalkit.methods.counterfactual.synthetic_control import synthetic_control
+from evalkit.methods.counterfactual.design import GJOVIKREGIONEN, counterfactual_figures
 from evalkit.errors import InputError
-from evalkit.ssb import read_municipality_hierarchy, read_population_panel
+from evalkit.io.ssb import read_municipality_hierarchy, read_population_panel
 
 
 def test_comparison_donors_exclude_region_and_list():
@@ -99,7 +100,7 @@ def _small_population():
 
 
 def test_population_outcome_adds_age_shares_and_index():
-    from evalkit.counterfactual import population_outcome
+    from evalkit.methods.counterfactual.design import population_outcome
 
     panel, _ = _small_population()
     out = population_outcome(panel[panel["municipality_code"] != "D"], first_year=2005, base_year=2005)
@@ -109,7 +110,7 @@ def test_population_outcome_adds_age_shares_and_index():
 
 
 def test_comparable_donors_are_outside_the_region_complete_and_of_similar_size():
-    from evalkit.counterfactual import comparable_donors
+    from evalkit.methods.counterfactual.design import comparable_donors
 
     panel, hierarchy = _small_population()
     # B is in A's region, D has no 2005, E is too large: only C remains.
@@ -118,7 +119,7 @@ def test_comparable_donors_are_outside_the_region_complete_and_of_similar_size()
 
 
 def test_comparison_paths_index_the_region_without_the_treated_unit_and_the_whole_county():
-    from evalkit.counterfactual import comparison_paths
+    from evalkit.methods.counterfactual.design import comparison_paths
 
     panel, hierarchy = _small_population()
     paths = comparison_paths(panel, hierarchy, treated="A", base_year=2005)

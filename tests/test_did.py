@@ -13,7 +13,8 @@ import pandas as pd
 import pytest
 import statsmodels.formula.api as smf
 
-from evalkit import did, event_study
+from evalkit import event_study
+from evalkit.methods.counterfactual.did import did
 from evalkit.errors import InputError
 
 DATA = Path(__file__).parent / "data" / "validation"

@@ -1,4 +1,4 @@
-"""Tests of statistical disclosure control (evalkit.disclosure).
+"""Tests of statistical disclosure control (evalkit.methods.disclosure).
 
 Expected tables are worked out by hand in the comments; the property tests
 check the published table against an independent re-computation of the
@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from evalkit.disclosure import (
+from evalkit.methods.disclosure import (
     SUPPRESSED,
     firm_pseudonyms,
     protect_table,
@@ -214,7 +214,7 @@ def test_audit_catches_recovery_through_several_lines():
     # rectangles joined by one hidden cell (1,2): every row and column holds
     # two or more hidden cells, yet (1,2) = row-1 total - (x10 + x11), and
     # x10 + x11 = col-0 + col-1 totals - row-0 total, all known.
-    from evalkit.disclosure import _lines, _recoverable
+    from evalkit.methods.disclosure import _lines, _recoverable
 
     hidden = np.zeros((4, 4), dtype=bool)
     for cell in [(0, 0), (0, 1), (1, 0), (1, 1), (2, 2), (2, 3), (3, 2), (3, 3), (1, 2)]:

@@ -26,8 +26,8 @@ from conftest import TINY, write_programme  # noqa: E402
 
 import evalkit  # noqa: E402
 from evalkit.errors import InputError  # noqa: E402
-from evalkit.programme import check_table, load_programme, read_excel_table, read_table_bytes  # noqa: E402
-from evalkit.schema import SCHEMAS  # noqa: E402
+from evalkit.io.programme import check_table, load_programme, read_excel_table, read_table_bytes  # noqa: E402
+from evalkit.io.schema import SCHEMAS  # noqa: E402
 
 SCALE = int(os.environ.get("EVALKIT_FUZZ_SCALE", "1"))
 #: Examples per strategy; they add up to 10 000 at scale 1.

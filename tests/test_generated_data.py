@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from evalkit.programme import load_programme
+from evalkit.io.programme import load_programme
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
@@ -257,10 +257,9 @@ def test_gjovikregionen_budget_is_the_plan_paid_by_population():
     # Gjøvik: 30 319 of 70 875 inhabitants on 1.1.2017 -> 5.25 MNOK x 0.4278 = 2 245 852 NOK.
     gjovik = b[(b["year"] == 2017) & (b["source"] == "Gjøvik kommune")]["amount_nok"].sum()
     assert gjovik == 2_246_000
-    pop = pd.read_csv(
-        DATA / "ssb" / "ssb07459_population_jan1_municipalities_b2024_2005_2026.csv",
-        dtype={"municipality_code": str},
-    )
+    from evalkit.io.ssb import table_path
+
+    pop = pd.read_csv(table_path("population"), dtype={"municipality_code": str})
     pop = pop[pop["year"] == 2017].set_index("municipality_code")["pop"]
     paid_in = b[b["year"] == 2017].groupby("source")["amount_nok"].sum()
     codes = [MUNICIPALITIES[s] for s in paid_in.index]

@@ -6,7 +6,8 @@ import math
 
 import pytest
 
-from evalkit import InputError, i18n
+from evalkit import InputError
+from evalkit.report import i18n
 
 
 def test_norwegian_and_english_numbers():

@@ -6,7 +6,7 @@ import pytest
 
 import evalkit as ek
 from evalkit.errors import InputError
-from evalkit.method_appendix import net_effect_choices, net_effect_method
+from evalkit.report.method_appendix import net_effect_choices, net_effect_method
 
 NBSP, WJ = "\xa0", "\u2060"
 

@@ -9,11 +9,13 @@ import matplotlib
 matplotlib.use("Agg")
 
 import pandas as pd
+
+from evalkit.io.ssb import table_path
 import pytest
 
 from conftest import ROOT, TINY, write_programme
 from evalkit import InputError, load_programme
-from evalkit.monitoring import (
+from evalkit.methods.descriptive.monitoring import (
     budget_forecast,
     budget_status,
     phase_name,
@@ -23,7 +25,7 @@ from evalkit.monitoring import (
     sector_name,
 )
 
-POPULATION = ROOT / "data" / "ssb" / "ssb07459_population_jan1_municipalities_b2024_2005_2026.csv"
+POPULATION = table_path("population")
 GJOVIKREGIONEN = ["3407", "3442", "3443", "3447", "3448"]
 
 

@@ -15,8 +15,8 @@ import nbformat
 import pytest
 
 from conftest import ROOT
-from evalkit.evaluation import notebook_parameters
-from evalkit.render import KERNEL, collect_figures
+from evalkit.run.evaluation import notebook_parameters
+from evalkit.run.render import KERNEL, collect_figures
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 #: Figures the default render of a notebook must give (published totals of its case).

@@ -7,7 +7,7 @@ import os
 import pytest
 
 import evalkit as ek
-from evalkit.parallel import JOBS_ENV, one_job_per_worker
+from evalkit.run.parallel import JOBS_ENV, one_job_per_worker
 
 
 def test_available_jobs_follows_the_environment(monkeypatch):

@@ -11,8 +11,8 @@ import pytest
 import yaml
 
 from conftest import DEFAULT_EVALUATION, ROOT
-from evalkit.cli import main
-from evalkit.render import render
+from evalkit.run.cli import main
+from evalkit.run.render import render
 
 
 @pytest.fixture(scope="module")
@@ -118,7 +118,7 @@ def test_non_numeric_amount_named_with_row(evaluation_copy, tmp_path, capsys):
 
 def test_cli_runs_as_a_program(tmp_path):
     done = subprocess.run(
-        [sys.executable, "-m", "evalkit.cli", "render", str(tmp_path / "missing.yaml")],
+        [sys.executable, "-m", "evalkit.run.cli", "render", str(tmp_path / "missing.yaml")],
         capture_output=True, text=True,
     )
     assert done.returncode == 2

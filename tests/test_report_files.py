@@ -25,18 +25,18 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 import yaml  # noqa: E402
 
-import evalkit.publish as publish  # noqa: E402
+import evalkit.report.publish as publish  # noqa: E402
 from conftest import write_programme  # noqa: E402
 from evalkit.errors import InputError, RenderError  # noqa: E402
-from evalkit.pdf import html_to_pdf  # noqa: E402
-from evalkit.report_html import (  # noqa: E402
+from evalkit.report.pdf import html_to_pdf  # noqa: E402
+from evalkit.report.html import (  # noqa: E402
     XLSX_EPOCH,
     notebook_to_html,
     tables_of,
     tables_workbook,
     write_outputs,
 )
-from evalkit.style import LocaleFormatter, localise_axes  # noqa: E402
+from evalkit.report.style import LocaleFormatter, localise_axes  # noqa: E402
 
 NBSP = "\xa0"  # CLDR's Norwegian group separator
 XSS = "<script>alert(1)</script>"
@@ -302,7 +302,7 @@ def _tiny_evaluation(root: Path) -> Path:
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory) -> tuple[Path, Path]:
     """The tiny evaluation rendered twice: with PDF, then again without."""
-    from evalkit.render import render
+    from evalkit.run.render import render
 
     root = tmp_path_factory.mktemp("report")
     evaluation = _tiny_evaluation(root)
@@ -366,7 +366,7 @@ def _cli(args: list[str], *, cwd: Path, umask: int | None = None, env: dict | No
     import sys
 
     return subprocess.run(
-        [sys.executable, "-m", "evalkit.cli", *args], cwd=cwd, capture_output=True, text=True,
+        [sys.executable, "-m", "evalkit.run.cli", *args], cwd=cwd, capture_output=True, text=True,
         env={**os.environ, **(env or {})}, preexec_fn=(lambda: os.umask(umask)) if umask is not None else None,
     )
 
@@ -391,14 +391,14 @@ def test_report_folder_mode_follows_a_permissive_umask(tmp_path):
 
 
 def test_pdf_without_chromium_fails_before_the_kernel_starts(tmp_path, monkeypatch):
-    import evalkit.pdf
-    import evalkit.render as render_module
+    import evalkit.report.pdf
+    import evalkit.run.render as render_module
 
     def no_kernel(*args, **kwargs):
         raise AssertionError("the notebook ran although the PDF could not be printed")
 
     evaluation = _tiny_evaluation(tmp_path)
-    monkeypatch.setattr(evalkit.pdf, "find_chromium", lambda: None)
+    monkeypatch.setattr(evalkit.report.pdf, "find_chromium", lambda: None)
     monkeypatch.setattr(render_module, "_execute", no_kernel)
     with pytest.raises(InputError, match="needs Chromium") as error:
         render_module.render(evaluation, tmp_path / "out", pdf=True)
@@ -429,7 +429,7 @@ NORWEGIAN_CATEGORIES = ("forstudie", "forprosjekt", "hovedprosjekt", "nettverk",
 
 
 def test_every_category_of_the_data_model_has_an_english_name():
-    from evalkit import i18n
+    from evalkit.report import i18n
 
     for value in NORWEGIAN_CATEGORIES:
         english = i18n.category_name(value, "en")
@@ -443,7 +443,7 @@ def test_every_category_of_the_data_model_has_an_english_name():
 def test_english_report_shows_no_norwegian_category_names(tmp_path):
     import re
 
-    from evalkit.render import render
+    from evalkit.run.render import render
 
     evaluation = Path(__file__).resolve().parents[1] / "evaluations" / "vestre-toten-2010-2016-en.yaml"
     folder = render(evaluation, tmp_path / "en").folder

@@ -12,7 +12,7 @@ import pytest
 
 from evalkit import harmonise_municipality_codes, read_jsonstat, read_statbank_csv
 from evalkit.errors import InputError
-from evalkit.ssb import read_employment_table, read_municipality_hierarchy, read_population_panel
+from evalkit.io.ssb import read_employment_table, read_municipality_hierarchy, read_population_panel
 
 HERE = Path(__file__).parent / "data" / "ssb"
 EXPORTS = HERE / "ssb07459_raw_statbank_exports"
@@ -287,7 +287,7 @@ def test_population_panel_errors_name_file_row_column(tmp_path):
 
 def test_one_population_reader():
     import evalkit
-    from evalkit import monitoring
+    from evalkit.methods.descriptive import monitoring
 
     assert evalkit.read_population_panel is read_population_panel is monitoring.read_population_panel
 

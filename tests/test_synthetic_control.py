@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evalkit import synthetic_control
+from evalkit.methods.counterfactual.synthetic_control import synthetic_control
 from evalkit.errors import InputError
-from evalkit.synthetic_control import simplex_least_squares
+from evalkit.methods.counterfactual.synthetic_control import simplex_least_squares
 
 DATA = Path(__file__).parent / "data" / "validation"
 
@@ -193,7 +193,7 @@ def test_input_errors(smoking):
 def _sc_module():
     import sys
 
-    return sys.modules["evalkit.synthetic_control"]
+    return sys.modules["evalkit.methods.counterfactual.synthetic_control"]
 
 
 def test_warm_inner_solve_equals_nnls_along_a_path():

@@ -28,7 +28,7 @@ from evalkit import (  # noqa: E402
     simulate_net_effect,
     survey_deadweight,
 )
-from evalkit.uncertainty import two_piece_uniform  # noqa: E402
+from evalkit.methods.net_effect.uncertainty import two_piece_uniform  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -9,7 +9,7 @@ the programmes; /work/shared/seed/vestre_toten_presentation.txt):
 * "litt treg start i 2017"; by the end of 2018 support granted to 17 projects with about 5.5 MNOK.
 
 The municipalities pay in by their population on 1 January 2017 (SSB table 07459, copied in
-data/ssb/ssb07459_population_jan1_municipalities_b2024_2005_2026.csv). ``budget.csv`` holds the
+src/evalkit/data/ssb/, the copy shipped with evalkit). ``budget.csv`` holds the
 PLANNED frame for 2017-2020 (the programme was decided for four years); what was granted and
 paid is in ``projects.csv``. Jobs are few and there is no survey yet (the evaluation was planned
 for 2019): ``participants.csv`` and ``survey.csv`` have a header only.

@@ -5,24 +5,143 @@ what went in and came out, claim what the programme caused (attribution,
 additionality, cost per job), compare with a counterfactual, and render it
 all as a report. Each function returns a frozen result that shows itself as a
 table in JupyterLab.
+
+``import evalkit as ek`` is the one entry point. Names load on first use (the
+lazy ``__getattr__`` map pyfixest uses), so ``import evalkit`` and the light
+modules (``evalkit.errors``) do not pull in the numeric stack.
 """
 
-__version__ = "0.1.0"
+from __future__ import annotations
 
-from evalkit.errors import InputError, RenderError
-from evalkit.evaluation import load_evaluation, notebook_parameters
-from evalkit.gross_jobs import cost_per_registered_job, expected_jobs, gross_jobs, target_attainment
-from evalkit.portfolio import firms_reached, portfolio
-from evalkit.programme import Programme, load_programme
-from evalkit.monitoring import budget_forecast, budget_status, priority_spread, region_population
-from evalkit.publish import Report
-from evalkit.method_appendix import net_effect_choices, net_effect_method  # the method appendix's text (issue 5)
-from evalkit.style import apply_report_style, report_style  # one chart style for reports (issue 5)
-from evalkit.disclosure import ProtectedTable, firm_pseudonyms, protect_table, publishable_firm_names
-from evalkit.net_effect import *  # noqa: F403  attribution, additionality, cost per job, uncertainty (issue 3)
-from evalkit import counterfactual, ssb
-from evalkit.counterfactual import comparison_donors, maryland_grade, outcome_index, triangulate
-from evalkit.did import did, event_study
-from evalkit.ssb import harmonise_municipality_codes, read_jsonstat, read_population_panel, read_statbank_csv
-from evalkit.synthetic_control import synthetic_control
-from evalkit.parallel import available_jobs
+import importlib
+from typing import Any
+
+from evalkit._version import __version__
+
+#: Public name -> the module that defines it.
+_API: dict[str, str] = {
+    # evalkit.errors
+    "InputError": "evalkit.errors",
+    "RenderError": "evalkit.errors",
+
+    # evalkit.run.evaluation
+    "load_evaluation": "evalkit.run.evaluation",
+    "notebook_parameters": "evalkit.run.evaluation",
+
+    # evalkit.run.render
+    "render": "evalkit.run.render",
+
+    # evalkit.methods.descriptive.gross_jobs
+    "cost_per_registered_job": "evalkit.methods.descriptive.gross_jobs",
+    "expected_jobs": "evalkit.methods.descriptive.gross_jobs",
+    "gross_jobs": "evalkit.methods.descriptive.gross_jobs",
+    "target_attainment": "evalkit.methods.descriptive.gross_jobs",
+
+    # evalkit.methods.descriptive.portfolio
+    "firms_reached": "evalkit.methods.descriptive.portfolio",
+    "portfolio": "evalkit.methods.descriptive.portfolio",
+
+    # evalkit.io.programme
+    "Programme": "evalkit.io.programme",
+    "load_programme": "evalkit.io.programme",
+
+    # evalkit.methods.descriptive.monitoring
+    "budget_forecast": "evalkit.methods.descriptive.monitoring",
+    "budget_status": "evalkit.methods.descriptive.monitoring",
+    "priority_spread": "evalkit.methods.descriptive.monitoring",
+    "region_population": "evalkit.methods.descriptive.monitoring",
+
+    # evalkit.report.publish
+    "Report": "evalkit.report.publish",
+
+    # evalkit.report.method_appendix
+    "net_effect_choices": "evalkit.report.method_appendix",
+    "net_effect_method": "evalkit.report.method_appendix",
+
+    # evalkit.report.style
+    "apply_report_style": "evalkit.report.style",
+    "report_style": "evalkit.report.style",
+
+    # evalkit.methods.disclosure
+    "ProtectedTable": "evalkit.methods.disclosure",
+    "firm_pseudonyms": "evalkit.methods.disclosure",
+    "protect_table": "evalkit.methods.disclosure",
+    "publishable_firm_names": "evalkit.methods.disclosure",
+
+    # evalkit.methods.net_effect.assumptions
+    "Assumptions": "evalkit.methods.net_effect.assumptions",
+    "assumptions_for": "evalkit.methods.net_effect.assumptions",
+
+    # evalkit.methods.net_effect.attribution
+    "JobAttribution": "evalkit.methods.net_effect.attribution",
+    "attribute_jobs": "evalkit.methods.net_effect.attribution",
+
+    # evalkit.methods.net_effect.additionality
+    "DEFAULT_ANSWER_WEIGHTS": "evalkit.methods.net_effect.additionality",
+    "NetAdditionalJobs": "evalkit.methods.net_effect.additionality",
+    "SurveyDeadweight": "evalkit.methods.net_effect.additionality",
+    "gross_to_net_ratio": "evalkit.methods.net_effect.additionality",
+    "net_additional_jobs": "evalkit.methods.net_effect.additionality",
+    "survey_deadweight": "evalkit.methods.net_effect.additionality",
+
+    # evalkit.methods.net_effect.cost
+    "CostPerJob": "evalkit.methods.net_effect.cost",
+    "cost_per_job": "evalkit.methods.net_effect.cost",
+    "leverage": "evalkit.methods.net_effect.cost",
+    "net_job_years": "evalkit.methods.net_effect.cost",
+    "present_value": "evalkit.methods.net_effect.cost",
+    "published_benchmarks": "evalkit.methods.net_effect.cost",
+
+    # evalkit.methods.net_effect.uncertainty
+    "MonteCarloResult": "evalkit.methods.net_effect.uncertainty",
+    "Tornado": "evalkit.methods.net_effect.uncertainty",
+    "sensitivity": "evalkit.methods.net_effect.uncertainty",
+    "simulate_net_effect": "evalkit.methods.net_effect.uncertainty",
+
+    # evalkit.methods.net_effect.estimate
+    "NET_EFFECT_FIGURES": "evalkit.methods.net_effect.estimate",
+    "NetEffect": "evalkit.methods.net_effect.estimate",
+    "estimate_net_effect": "evalkit.methods.net_effect.estimate",
+    "net_effect_figures": "evalkit.methods.net_effect.estimate",
+
+    # evalkit.methods.counterfactual.design
+    "comparison_donors": "evalkit.methods.counterfactual.design",
+    "maryland_grade": "evalkit.methods.counterfactual.design",
+    "outcome_index": "evalkit.methods.counterfactual.design",
+    "triangulate": "evalkit.methods.counterfactual.design",
+
+    # evalkit.methods.counterfactual.did
+    "did": "evalkit.methods.counterfactual.did",
+    "event_study": "evalkit.methods.counterfactual.did",
+
+    # evalkit.io.ssb
+    "harmonise_municipality_codes": "evalkit.io.ssb",
+    "read_jsonstat": "evalkit.io.ssb",
+    "read_population_panel": "evalkit.io.ssb",
+    "read_statbank_csv": "evalkit.io.ssb",
+
+    # evalkit.methods.counterfactual.synthetic_control
+    "synthetic_control": "evalkit.methods.counterfactual.synthetic_control",
+
+    # evalkit.run.parallel
+    "available_jobs": "evalkit.run.parallel",
+}
+#: Modules reachable as attributes (``ek.ssb.read_municipality_hierarchy``).
+_MODULES: dict[str, str] = {'ssb': 'evalkit.io.ssb', 'counterfactual': 'evalkit.methods.counterfactual.design', 'i18n': 'evalkit.report.i18n'}
+
+__all__ = sorted([*_API, *_MODULES, "__version__"])
+
+
+def __getattr__(name: str) -> Any:
+    if name in _API:
+        value = getattr(importlib.import_module(_API[name]), name)
+    elif name in _MODULES:
+        value = importlib.import_module(_MODULES[name])
+    else:
+        raise AttributeError(f"module 'evalkit' has no attribute {name!r}")
+    globals()[name] = value  # later look-ups skip __getattr__
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

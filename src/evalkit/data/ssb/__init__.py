@@ -1,0 +1,1 @@
+"""SSB's reference tables: population panel (07459), municipality hierarchy, code changes, BA regions."""

@@ -1,0 +1,1 @@
+"""Pure methods: frames in, frozen results out; no files, no words, no language."""

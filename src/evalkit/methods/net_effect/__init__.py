@@ -1,0 +1,1 @@
+"""How much the programme can claim: attribution, additionality, cost per job and their uncertainty."""
