@@ -1,0 +1,1 @@
+"""Estimation methods, organised by the role they play in an evaluation."""

@@ -1,0 +1,1 @@
+"""Methods that estimate what would have happened without the programme."""
