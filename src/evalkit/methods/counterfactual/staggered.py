@@ -78,6 +78,12 @@ class _Panel:
     notes: tuple[str, ...]
 
 
+def _label(value: Any) -> str:
+    """A unit id as a person reads it (no numpy type names)."""
+    value = value.item() if hasattr(value, "item") else value
+    return repr(value) if isinstance(value, str) else str(value)
+
+
 def _choice(value: Any, allowed: tuple[str, ...], parameter: str) -> str:
     if value not in allowed:
         raise InputError(
@@ -164,7 +170,7 @@ def _prepare(
     if (counts > 1).any():
         k = int(np.flatnonzero(counts > 1)[0])
         raise InputError(
-            f"unit {units[k // T]!r} has more than one row in period {times[k % T]:g}.",
+            f"unit {_label(units[k // T])} has more than one row in period {times[k % T]:g}.",
             column=unit,
             parameter="data",
             hint="Give each unit exactly one row per period.",
@@ -174,7 +180,7 @@ def _prepare(
         missing = int((counts == 0).sum())
         raise InputError(
             f"the panel is unbalanced: {missing} unit-period rows are missing "
-            f"(first: unit {units[k // T]!r} in period {times[k % T]:g}).",
+            f"(first: unit {_label(units[k // T])} in period {times[k % T]:g}).",
             column=time,
             parameter="data",
             hint="Staggered DiD here needs every unit observed in every period; drop incomplete units.",
@@ -187,7 +193,7 @@ def _prepare(
     if varying.any():
         u = units[int(np.flatnonzero(varying)[0])]
         raise InputError(
-            f"the cohort (first treated period) varies within unit {u!r} "
+            f"the cohort (first treated period) varies within unit {_label(u)} "
             f"({int(varying.sum())} units in all).",
             column=cohort,
             parameter="cohort",
