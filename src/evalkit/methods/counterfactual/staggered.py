@@ -391,37 +391,58 @@ def _quantile_type1(sorted_x: np.ndarray, p: float) -> np.ndarray:
     return sorted_x[min(max(idx, 1), B) - 1]
 
 
-def _multiplier_draws(inf: np.ndarray, draws: int, seed: int) -> np.ndarray:
+def _rademacher(rng: np.random.Generator, rows: int, n: int) -> np.ndarray:
+    # One random bit per multiplier: bytes unpacked to 0/1, then mapped to -1/+1.
+    bits = np.unpackbits(rng.integers(0, 256, size=(rows, (n + 7) // 8), dtype=np.uint8), axis=1)[:, :n]
+    v = bits.astype(float)
+    v *= 2.0
+    v -= 1.0
+    return v
+
+
+def _multiplier_draws(inf: np.ndarray, draws: int, seed: int, cache: dict | None = None) -> np.ndarray:
     """Bootstrap draws (draws, K) of the estimators' deviations, ``V @ inf / n``.
 
     Rademacher multipliers (+1/-1 with equal probability), as R ``did`` uses
     (BMisc::multiplier_bootstrap). The same seed gives the same multipliers
-    for every aggregation of one fit, so their bands are mutually consistent.
+    for the group-time ATTs and every aggregation of one fit, so their bands
+    are mutually consistent; small multiplier matrices are kept in ``cache``.
     """
     n = inf.shape[0]
+    if cache is not None and "multipliers" in cache:
+        return cache["multipliers"] @ inf / n
     rng = np.random.default_rng(seed)
+    if draws * n <= _BOOT_CHUNK_CELLS:
+        v = _rademacher(rng, draws, n)
+        if cache is not None:
+            cache["multipliers"] = v
+        return v @ inf / n
     out = np.empty((draws, inf.shape[1]))
-    step = max(1, _BOOT_CHUNK_CELLS // max(n, 1))
+    step = max(1, _BOOT_CHUNK_CELLS // n)
     for start in range(0, draws, step):
         stop = min(draws, start + step)
-        v = rng.integers(0, 2, size=(stop - start, n), dtype=np.int8).astype(float)
-        v *= 2.0
-        v -= 1.0
-        out[start:stop] = v @ inf
-    out /= n
-    return out
+        out[start:stop] = _rademacher(rng, stop - start, n) @ inf
+    return out / n
 
 
-def _bootstrap(inf: np.ndarray, draws: int, seed: int, alpha: float) -> tuple[np.ndarray, float]:
-    """Bootstrap standard errors (IQR-based, as R did) and the sup-t critical value."""
-    b = _multiplier_draws(inf, draws, seed)
+def _bootstrap(
+    inf: np.ndarray, draws: int, seed: int, alpha: float, cache: dict | None = None, n_band: int | None = None
+) -> tuple[np.ndarray, float]:
+    """Bootstrap standard errors (IQR-based, as R did) and the sup-t critical value.
+
+    The critical value is taken over the first ``n_band`` columns (all by default).
+    """
+    b = _multiplier_draws(inf, draws, seed, cache)
     bs = np.sort(b, axis=0)
     sigma = (_quantile_type1(bs, 0.75) - _quantile_type1(bs, 0.25)) / (2 * ndtri(0.75))
     ok = np.isfinite(sigma) & (sigma > _SE_TINY)
     se = np.where(ok, sigma, np.nan)
-    if not ok.any():
+    band = ok.copy()
+    if n_band is not None:
+        band[n_band:] = False
+    if not band.any():
         return se, float("nan")
-    t = np.max(np.abs(b[:, ok] / sigma[ok]), axis=1)
+    t = np.max(np.abs(b[:, band] / sigma[band]), axis=1)
     crit = float(_quantile_type1(np.sort(t)[:, None], 1 - alpha)[0])
     return se, crit
 
@@ -721,15 +742,15 @@ class StaggeredDiD:
         se_by_a = _se(f_by)
         se_all_a = float(_se(f_overall[:, None])[0])
         if self.bootstrap > 0:
-            se_all = float(_bootstrap(f_overall[:, None], self.bootstrap, self.seed, self.alpha)[0][0])
-            if f_by.shape[1]:
-                se_by, crit = _bootstrap(f_by, self.bootstrap, self.seed, self.alpha)
-                # R did falls back to the pointwise value when the sup-t value is
-                # undefined or smaller.
-                if not np.isfinite(crit) or crit < z:
-                    crit = z
-            else:
-                se_by, crit = se_by_a, z
+            k = f_by.shape[1]
+            se_both, crit = _bootstrap(
+                np.column_stack([f_by, f_overall]), self.bootstrap, self.seed, self.alpha, self._cache, n_band=k
+            )
+            se_by, se_all = se_both[:k], float(se_both[k])
+            # R did falls back to the pointwise value when the sup-t value is
+            # undefined or smaller.
+            if not np.isfinite(crit) or crit < z:
+                crit = z
         else:
             se_all, se_by, crit = se_all_a, se_by_a, z
         key = _BY_KEY[kind]
@@ -1000,8 +1021,9 @@ def staggered_did(
 
     z = float(ndtri(1 - alpha / 2))
     se_a = _se(inf)
+    cache: dict = {}
     if bootstrap > 0:
-        se, crit = _bootstrap(inf, int(bootstrap), int(seed), float(alpha))
+        se, crit = _bootstrap(inf, int(bootstrap), int(seed), float(alpha), cache)
         se = np.where(np.isnan(se_a), np.nan, se)
         if not np.isfinite(crit):
             crit = z
@@ -1048,4 +1070,5 @@ def staggered_did(
         att_gt=frame,
         _inf=inf,
         _g=G,
+        _cache=cache,
     )
