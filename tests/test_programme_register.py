@@ -1,4 +1,4 @@
-"""Checks of the restructuring-programme register (data/programmes/register.csv)."""
+"""Checks of the restructuring-programme register (src/evalkit/data/programmes/register.csv)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-REGISTER = ROOT / "data" / "programmes" / "register.csv"
-HIERARCHY = ROOT / "data" / "ssb" / "municipality_hierarchy_b2024.csv"
+REGISTER = ROOT / "src" / "evalkit" / "data" / "programmes" / "register.csv"
+HIERARCHY = ROOT / "src" / "evalkit" / "data" / "ssb" / "municipality_hierarchy_b2024.csv"
 
 COLUMNS = [
     "programme_id",

@@ -2,8 +2,8 @@
 
 The input holds one row per programme with the municipality codes that were in
 force when the programme started (``orig_codes``).  This script maps them to
-2024 codes with ``data/ssb/municipality_code_redistricting_to_b2024.csv`` and
-checks the result against ``data/ssb/municipality_hierarchy_b2024.csv``.
+2024 codes with ``src/evalkit/data/ssb/municipality_code_redistricting_to_b2024.csv`` and
+checks the result against ``src/evalkit/data/ssb/municipality_hierarchy_b2024.csv``.
 
 Run from the repository root::
 
@@ -18,7 +18,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
-SSB = ROOT / "data" / "ssb"
+SSB = ROOT / "src" / "evalkit" / "data" / "ssb"
 
 COLUMNS = [
     "programme_id",
@@ -97,7 +97,7 @@ def build() -> list[dict[str, str]]:
 
 def main() -> int:
     rows = build()
-    with open(HERE / "register.csv", "w", newline="", encoding="utf-8") as f:
+    with open(ROOT / "src" / "evalkit" / "data" / "programmes" / "register.csv", "w", newline="", encoding="utf-8") as f:
         w = csv.DictWriter(f, fieldnames=COLUMNS, lineterminator="\n")
         w.writeheader()
         w.writerows(rows)

@@ -122,6 +122,11 @@ _API: dict[str, str] = {
 
     # evalkit.methods.counterfactual.synthetic_control
     "synthetic_control": "evalkit.methods.counterfactual.synthetic_control",
+    # evalkit.methods.counterfactual.pooled / staggered, evalkit.io.register
+    "pooled_synthetic_control": "evalkit.methods.counterfactual.pooled",
+    "staggered_did": "evalkit.methods.counterfactual.staggered",
+    "programme_register": "evalkit.io.register",
+    "programme_cohorts": "evalkit.io.register",
 
     # evalkit.run.parallel
     "available_jobs": "evalkit.run.parallel",

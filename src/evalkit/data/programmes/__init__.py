@@ -1,0 +1,1 @@
+"""The register of Norwegian restructuring programmes (see PROVENANCE.md in data/programmes/)."""
