@@ -427,3 +427,12 @@ def test_covariates_come_from_the_earlier_period(mpdta):
     assert changed.loc[(2004, 2007), "att"] != pytest.approx(
         base.att_gt.set_index(["cohort", "time"]).loc[(2004, 2007), "att"], abs=1e-6
     )
+
+
+def test_pretrend_test_is_a_nonnegative_wald_statistic_on_mpdta():
+    data = pd.read_csv(Path(__file__).parent / "data" / "validation" / "mpdta.csv")
+    result = staggered_did(data, outcome="lemp", unit="countyreal", time="year", cohort="first.treat")
+    test = result.pretrend_test()
+    assert test["statistic"] >= 0 and test["df"] == 5  # 2006 and 2007 cohorts' pre-period cells (varying base)
+    # R did's README, summary of att_gt(mpdta): "P-value for pre-test of parallel trends assumption: 0.16812".
+    assert test["p_value"] == pytest.approx(0.16812, abs=5e-6)

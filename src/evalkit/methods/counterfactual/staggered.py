@@ -788,6 +788,41 @@ class StaggeredDiD:
             n_units=self.n_units,
         )
 
+    def pretrend_test(self) -> dict[str, float]:
+        """Joint Wald test that every pre-treatment ATT(g, t) is zero (R ``did``'s pre-test).
+
+        ``W = b' V^+ b`` with ``V`` the analytic covariance of the pre-period
+        ATT(g, t) from their influence functions, compared with a chi-squared
+        of ``rank(V)`` degrees of freedom. ``V`` is symmetrised and its
+        eigenvalues below a relative tolerance dropped, so ``W`` is never
+        negative (a pseudo-inverse of a near-singular matrix can otherwise give
+        a negative statistic).
+
+        Returns
+        -------
+        dict
+            ``statistic``, ``df`` and ``p_value`` (NaN when there is no pre-period cell).
+        """
+        from scipy.stats import chi2
+
+        a = self.att_gt
+        pre = np.flatnonzero(~a["post"].to_numpy(dtype=bool) & np.isfinite(a["att"].to_numpy(dtype=float)))
+        if len(pre) == 0:
+            return {"statistic": float("nan"), "df": 0.0, "p_value": float("nan")}
+        b = a["att"].to_numpy(dtype=float)[pre]
+        inf = self._inf[:, pre]
+        n = inf.shape[0]
+        V = inf.T @ inf / n**2
+        V = (V + V.T) / 2
+        values, vectors = np.linalg.eigh(V)
+        keep = values > max(values.max(), 0.0) * 1e-10
+        if not keep.any():
+            return {"statistic": float("nan"), "df": 0.0, "p_value": float("nan")}
+        projected = vectors[:, keep].T @ b
+        statistic = float(np.sum(projected**2 / values[keep]))
+        df = int(keep.sum())
+        return {"statistic": statistic, "df": float(df), "p_value": float(chi2.sf(statistic, df))}
+
     # ------------------------------------------------------------------ #
     def to_frame(self) -> pd.DataFrame:
         """The group-time table (a copy)."""
