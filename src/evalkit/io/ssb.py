@@ -47,6 +47,7 @@ __all__ = [
     "read_employment_table",
     "default_data_dir",
     "table_path",
+    "approximate_units",
     "TABLE_FILES",
 ]
 
@@ -580,7 +581,9 @@ def read_population_panel(path: str | Path | None = None) -> pd.DataFrame:
     DataFrame
         ``municipality_code`` (2024 borders, 4-digit str), ``municipality_name``,
         ``year`` (int), ``pop`` (persons on 1 January) and the sex/age
-        breakdowns (see the PROVENANCE.md shipped beside it). Kilde: SSB, table 07459.
+        breakdowns (see the PROVENANCE.md shipped beside it), and ``approximate``
+        (True for every row of a unit rebuilt with fractional weights:
+        :func:`approximate_units`). Kilde: SSB, table 07459.
 
     Raises
     ------
@@ -617,8 +620,26 @@ def read_population_panel(path: str | Path | None = None) -> pd.DataFrame:
         raise InputError(f"'{codes[row]}' is not a municipality code (4 digits).", file=path, row=row, column="municipality_code")
     panel["municipality_code"] = codes.str.zfill(4)
     panel = panel.reset_index(drop=True)
+    # A unit rebuilt from a split municipality with fractional weights has an approximate series.
+    beside = path.parent / TABLE_FILES["redistricting"]
+    approximate = approximate_units(beside if beside.is_file() else None)
+    panel["approximate"] = panel["municipality_code"].isin(approximate)
     panel.attrs["source"] = f"{SSB_SOURCE}, tabell 07459"
     return panel
+
+
+def approximate_units(path: str | Path | None = None) -> frozenset[str]:
+    """Municipalities (2024 codes) whose series are rebuilt from a split municipality with weights below 1.
+
+    SSB publishes a split municipality's history under the old code only; the
+    panel's 2024-border series of each successor takes a fixed share of it
+    (``weighting`` < 1 in the code-change table), so it is an approximation:
+    successors share the same shape before the split and jump at it (see the
+    PROVENANCE.md shipped with the table). Such units make poor donors and placebos.
+    """
+    table = read_redistricting(path)
+    weights = pd.to_numeric(table["weighting"], errors="coerce")
+    return frozenset(table.loc[weights < 1, "municipality_code_current"].astype(str).str.zfill(4))
 
 
 def _one_series(tidy: pd.DataFrame, columns: Iterable[str], where: dict[str, Any]) -> None:
