@@ -1,0 +1,1 @@
+"""Evaluation methods, organised by role."""

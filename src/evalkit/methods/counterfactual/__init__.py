@@ -1,0 +1,1 @@
+"""Counterfactual methods: estimators and inference for what would have happened without the programme."""
