@@ -4,6 +4,11 @@ The simulation draws data that are i.i.d. over time (factor model with i.i.d. fa
 and errors), where the test is exact: with moving blocks its level is
 floor(alpha T) / T = 2/25 = 8 % at T = 25, alpha = 0.1; with i.i.d. permutations it is
 alpha up to the Monte Carlo error of the permutations.
+
+Prop 99 has no published conformal interval to reproduce: CWZ's application is
+Rhode Island's decriminalisation of indoor prostitution, not California. The
+Prop 99 checks are the direction of the result, the synthetic control estimate
+of Arkhangelsky et al. (2021, Table 1, SC row) and agreement with a peer package.
 """
 
 from __future__ import annotations
