@@ -127,6 +127,8 @@ _API: dict[str, str] = {
     "staggered_did": "evalkit.methods.counterfactual.staggered",
     "programme_register": "evalkit.io.register",
     "programme_cohorts": "evalkit.io.register",
+    "synthetic_did": "evalkit.methods.counterfactual.sdid",
+    "conformal_inference": "evalkit.methods.counterfactual.conformal",
 
     # evalkit.run.parallel
     "available_jobs": "evalkit.run.parallel",
