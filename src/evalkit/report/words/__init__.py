@@ -38,6 +38,7 @@ LANGUAGES = ("nb", "nn", "en")
 LOCALES = {"nb": "nb_NO", "nn": "nn_NO", "en": "en_GB"}
 #: Characters that would start Markdown markup inside a sentence.
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+!|<>~])")
+_ASCII_SPACE = re.compile(r"[ \t\r\n]+")
 
 
 def check_language(language: str) -> str:
@@ -59,7 +60,7 @@ def markdown_text(value: Any) -> Safe:
     """A value from the data as Markdown text: one line, markup characters escaped."""
     if isinstance(value, Safe):
         return value
-    return Safe(_MARKDOWN.sub(r"\\\1", " ".join(str(value).split())))
+    return Safe(_MARKDOWN.sub(r"\\\1", _ASCII_SPACE.sub(" ", str(value)).strip(" ")))
 
 
 def _root() -> Path:
@@ -196,7 +197,8 @@ class Words:
         line starts a new one.
         """
         rendered = self._environment.get_template(f"{template}.md.j2").render(**context)
-        paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", rendered)]
+        # Only ASCII white space is joined: the no-break spaces Babel puts in "12 714" and "60 %" stay.
+        paragraphs = [_ASCII_SPACE.sub(" ", p).strip(" ") for p in re.split(r"\n[ \t\r]*\n", rendered)]
         return "\n\n".join(p for p in paragraphs if p)
 
     def templates(self) -> list[str]:
