@@ -232,6 +232,13 @@ def test_nodes_shown_directly_render_notes_and_later_key_figures():
     assert words._("Contents") == "Innhald" and "Innhald" in page
 
 
+def test_a_heading_from_the_data_is_text_in_the_page_and_the_contents():
+    page = render_html(layout([Heading(f"Kapittel {LINK} <b>x</b>"), Paragraph("Tekst.")], "nb"))
+    shown = f"Kapittel {LINK} &lt;b&gt;x&lt;/b&gt;"
+    assert f'<span class="secno">1</span>{shown}</h2>' in page
+    assert f'<span class="toc-text">{shown}</span>' in page and "<b>x" not in page
+
+
 # --- tables.xlsx ------------------------------------------------------------------------------------
 
 
