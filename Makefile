@@ -22,7 +22,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m ipykernel install --sys-prefix --name evalkit --display-name "Python (evalkit)" >/dev/null
 	touch $(STAMP)
 
+# HTML + PDF. The PDF needs the system's Pango (and DejaVu fonts): installed here if missing and root.
 report: $(STAMP)
+	bash .ci/pdf-libraries
 	$(BIN)/evalkit render $(EVALUATION) --pdf
 
 test: $(STAMP)

@@ -2,9 +2,9 @@
 
 Both go through the one render path (``evalkit.run.render.render``: checks,
 papermill execution, results.json, HTML, tables.xlsx, figures, PDF with
-headless Chromium). The baseline notebook has only the real notebook's
+WeasyPrint). The baseline notebook has only the real notebook's
 parameters cell, so it measures what every render pays (kernel start,
-papermill, HTML assembly, Chromium) and the ratio what the evaluation itself
+papermill, HTML assembly, PDF) and the ratio what the evaluation itself
 adds. Target: ratio <= 2.0 (issue 5).
 
 Runs interleaved (A B B A ...), after one warm-up of each; prints median and

@@ -1,186 +1,195 @@
-"""The report a client receives, from an executed notebook: HTML, PDF, tables.xlsx, figures/*.png.
+"""The report's HTML, from document nodes: numbered, with contents, lists of tables and figures.
 
-The HTML is assembled here from the notebook's *outputs* (never its code):
-the title page (with the first key-figures box on it), a numbered table of
-contents built from the chapter (h2) and section (h3) headings, lists of
-tables and figures, the chapters, and a last appendix on reproducibility
-(evalkit's version, the parameters and every input's sha256, from
-``results.json``'s ``meta``). Words and number formats follow the report's
-language (``nb`` / ``en``). The same HTML, with its print stylesheet
-(``templates/report.css``: A4, page numbers, no figure or short table split
-across pages, header rows repeated on long tables), is printed to PDF by
-headless Chromium (:mod:`evalkit.report.pdf`); the table of contents of the PDF
-gets page numbers from a first print.
+The renderer reads the executed notebook's *outputs* (never its code): the
+document nodes a chapter displayed (:mod:`evalkit.report.document`, under
+:data:`~evalkit.report.document.NODE_MIME`), and, as before, Markdown cells
+and the plain HTML or PNG a result showed of itself (sanitised). Cells
+tagged ``remove-cell`` are left out.
 
-``tables.xlsx`` holds every table of the report, one sheet each, with its
-caption, unit and source; its bytes depend on its content only (fixed
-document dates and zip timestamps), so re-rendering the same evaluation
-gives the same file.
+:func:`layout` puts the pieces in order and numbers them: chapters ``1, 2,
+...`` and sections ``2.1``; appendices ``A, B, ...`` (``A.1``); tables and
+figures ``Tabell 3`` in the main text and ``Tabell A.1`` in an appendix. It
+builds the title page (:class:`~evalkit.report.document.TitlePage` with the
+first :class:`~evalkit.report.document.KeyFigures` box on it), the contents
+and, from ``results.json``'s ``meta``, a last appendix on reproducibility.
+:func:`render_html` turns that into one self-contained page with the Jinja2
+templates in ``templates/`` (autoescaped: every string from a node is text).
+Prose is Markdown, rendered by mistune with ``escape=True``, so HTML in the
+data shows as text. The print stylesheet (CSS Paged Media: A4, running
+footer, contents page numbers from ``target-counter``) is the same page's,
+and :mod:`evalkit.report.pdf` prints it with WeasyPrint in one pass.
+
+Every word of the renderer comes from the catalogue
+(:class:`evalkit.report.words.Words`) or a template.
 """
 
 from __future__ import annotations
 
 import base64
-import html
-import io
+import binascii
 import json
-import re
-import shutil
-import subprocess
+import string
 import sys
-import tempfile
-import zipfile
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from importlib import resources
-from pathlib import Path
-from string import Template
 from typing import Any
 
-import nbformat
-import pandas as pd
-
-from evalkit.report.i18n import check_language
-from evalkit.report.publish import CHART_META, KIND, TABLE_MIME, _html_table
-
-#: Words of the report's own parts, per language.
-WORDS: dict[str, dict[str, str]] = {
-    "nb": {
-        "contents": "Innhold",
-        "tables": "Tabeller",
-        "figures": "Figurer",
-        "table": "Tabell",
-        "figure": "Figur",
-        "source": "Kilde",
-        "unit": "Enhet",
-        "note": "Merk",
-        "appendix": "Vedlegg",
-        "page": "Side",
-        "of": "av",
-        "reproducibility": "Reproduserbarhet",
-        "parameters": "Parametre notatboka ble kjørt med",
-        "inputs": "Inndata og sjekksummer (sha256)",
-        "parameter": "Parameter",
-        "value": "Verdi",
-        "file": "Fil",
-        "repro_text": (
-            "Rapporten er laget med evalkit {version} fra notatboka {notebook} (evaluering «{evaluation}»). "
-            "Tabellene under viser parametrene og sjekksummen (sha256) til hver fil rapporten bygger på; "
-            "en leser kan kontrollere at inndataene er de samme ved å regne ut sjekksummene på nytt "
-            "(for eksempel med sha256sum). Gjengis samme evaluering på nytt med de samme inndataene, blir "
-            "results.json byte for byte lik og tables.xlsx får samme innhold."
-        ),
-        "environment": "Programvare: Python {python}, pandas {pandas}, NumPy {numpy}, matplotlib {matplotlib}.",
-    },
-    "en": {
-        "contents": "Contents",
-        "tables": "Tables",
-        "figures": "Figures",
-        "table": "Table",
-        "figure": "Figure",
-        "source": "Source",
-        "unit": "Unit",
-        "note": "Note",
-        "appendix": "Appendix",
-        "page": "Page",
-        "of": "of",
-        "reproducibility": "Reproducibility",
-        "parameters": "Parameters the notebook ran with",
-        "inputs": "Inputs and checksums (sha256)",
-        "parameter": "Parameter",
-        "value": "Value",
-        "file": "File",
-        "repro_text": (
-            "This report was made with evalkit {version} from the notebook {notebook} (evaluation '{evaluation}'). "
-            "The tables below give the parameters and the checksum (sha256) of every file the report is made from; "
-            "a reader can check that the inputs are the same by computing the checksums again "
-            "(for instance with sha256sum). Rendering the same evaluation again from the same inputs gives a "
-            "byte-identical results.json and the same content in tables.xlsx."
-        ),
-        "environment": "Software: Python {python}, pandas {pandas}, NumPy {numpy}, matplotlib {matplotlib}.",
-    },
-}
+from evalkit.report.document import (
+    NODE_MIME,
+    Figure,
+    Heading,
+    KeyFigures,
+    Node,
+    Note,
+    Paragraph,
+    Record,
+    Table,
+    TitlePage,
+    node_from_json,
+)
+from evalkit.report.words import Words, check_language
 
 #: Cell tags that keep a cell out of the client's report (the notebook still runs it).
 REMOVE_TAGS = frozenset({"remove-cell", "remove_cell", "hide", "remove-output", "remove_output"})
-#: Fixed document dates and zip timestamps of tables.xlsx (the zip format's earliest date).
-XLSX_EPOCH = (1980, 1, 1, 0, 0, 0)
-
-_HEADING = re.compile(r"<h([1-4])>(.*?)</h\1>", re.S)
-_SCRIPT = re.compile(r"<script\b.*?</script\s*>", re.S | re.I)
-
-
-@dataclass
-class TocEntry:
-    """A numbered heading of the report."""
-
-    level: int  # 2 chapter, 3 section
-    number: str  # "2", "2.1", "A", "A.1"
-    text: str  # the heading's inner HTML (already escaped)
-    anchor: str
-    label: str = ""  # "Vedlegg A: " before an appendix's title
+#: Tags and attributes a result's own HTML (``_repr_html_``) may keep: text and tables, pictures
+#: only as ``data:`` URIs; no links, scripts, styles or headings that would upset the numbering.
+_RAW_TAGS = frozenset({
+    "b", "br", "caption", "code", "col", "colgroup", "dd", "del", "div", "dl", "dt", "em", "h4", "h5", "h6",
+    "hr", "i", "img", "li", "ol", "p", "pre", "s", "small", "span", "strong", "sub", "sup", "table", "tbody",
+    "td", "tfoot", "th", "thead", "tr", "u", "ul",
+})
+_RAW_ATTRIBUTES = {"td": {"colspan", "rowspan"}, "th": {"colspan", "rowspan", "scope"}, "img": {"src", "alt"}}
+#: Note tones a template may style.
+NOTE_TONES = ("info", "warning")
 
 
-@dataclass
-class Layout:
-    """The report's parts, before they are put into the page template."""
-
-    language: str
-    title: str = ""
-    title_page: str = ""
-    key_figures: str = ""
-    body: list[str] = field(default_factory=list)
-    toc: list[TocEntry] = field(default_factory=list)
-    tables: list[tuple[str, str]] = field(default_factory=list)  # (anchor, caption)
-    figures: list[tuple[str, str]] = field(default_factory=list)
-    pages: dict[str, int] = field(default_factory=dict)  # anchor -> page in the PDF (after a first print)
-
-    @property
-    def anchors(self) -> list[str]:
-        """Every anchor the contents list: headings, tables, figures."""
-        return [e.anchor for e in self.toc] + [a for a, _ in self.tables] + [a for a, _ in self.figures]
+# --- what the notebook showed ---------------------------------------------------------------------
 
 
-class _Numbering:
-    """Chapter and section numbers: 1, 1.1, ... then appendices A, A.1, ..."""
+@dataclass(frozen=True)
+class Html:
+    """Markup the renderer made itself (mistune, or the sanitiser): placed as it is."""
 
-    def __init__(self) -> None:
-        self.chapter = 0
-        self.section = 0
-        self.appendix = 0
-        self.in_appendix = False
-
-    def start_appendices(self) -> None:
-        self.in_appendix = True
-
-    def next(self, level: int) -> str:
-        if level == 2:
-            self.section = 0
-            if self.in_appendix:
-                self.appendix += 1
-                return _letter(self.appendix)
-            self.chapter += 1
-            return str(self.chapter)
-        self.section += 1
-        parent = _letter(self.appendix) if self.in_appendix else str(self.chapter)
-        return f"{parent}.{self.section}"
-
-    def next_appendix_letter(self) -> str:
-        return _letter(self.appendix + 1)
+    markup: str
 
 
-def _letter(n: int) -> str:
-    return chr(ord("A") + n - 1) if 1 <= n <= 26 else str(n)
+@dataclass(frozen=True)
+class Image:
+    """A plain picture a result showed (not a numbered figure)."""
+
+    png: str
 
 
-def _markdown(text: str) -> str:
+Item = Node | Html | Image
+
+
+@cache
+def _markdown_renderer():
     import mistune
 
-    # escape=True: raw HTML in narrative (a firm name with "<") shows as text, never as markup.
-    render = mistune.create_markdown(escape=True, plugins=["table", "strikethrough"])
-    return str(render(text))
+    # escape=True: raw HTML in prose (a firm called "<b>AS") is shown as text, never as markup.
+    return mistune.create_markdown(escape=True, plugins=["table", "strikethrough"])
 
 
-def report_language(notebook: nbformat.NotebookNode, evaluation: Any = None) -> str:
+def markdown_html(text: str) -> str:
+    """Markdown as HTML; HTML inside the text is escaped, unsafe link targets are dropped."""
+    return str(_markdown_renderer()(text))
+
+
+@cache
+def _markdown_splitter():
+    import mistune
+    from mistune.renderers.html import HTMLRenderer
+
+    class Blocks(HTMLRenderer):
+        """Renders a Markdown cell to a list: chapter and section headings as nodes, the rest as HTML."""
+
+        def __call__(self, tokens, state):  # type: ignore[override]
+            out: list[Item] = []
+            pending: list[dict] = []
+            for token in tokens:
+                level = token.get("attrs", {}).get("level") if token["type"] == "heading" else None
+                if level in (2, 3):
+                    if pending:
+                        out.append(Html(self.render_tokens(pending, state)))
+                        pending = []
+                    out.append(Heading(_plain_text(token), level=level))
+                else:
+                    pending.append(token)
+            if pending:
+                out.append(Html(self.render_tokens(pending, state)))
+            return out
+
+    return mistune.create_markdown(renderer=Blocks(escape=True), plugins=["table", "strikethrough"])
+
+
+def _plain_text(token: Mapping[str, Any]) -> str:
+    if "children" in token:
+        return "".join(_plain_text(child) for child in token["children"])
+    return str(token.get("raw", ""))
+
+
+def markdown_items(text: str) -> list[Item]:
+    """A Markdown cell as report items: its ``##``/``###`` headings numbered like the chapters' own."""
+    return list(_markdown_splitter()(text))
+
+
+def sanitised_html(markup: str) -> str:
+    """A result's own HTML with only text, tables and embedded pictures left (nh3, an allowlist)."""
+    import nh3
+
+    return nh3.clean(markup, tags=set(_RAW_TAGS), attributes={k: set(v) for k, v in _RAW_ATTRIBUTES.items()},
+                     url_schemes={"data"}, clean_content_tags={"script", "style"}, link_rel=None)
+
+
+def _joined(value: str | list[str]) -> str:
+    return "".join(value) if isinstance(value, list) else str(value)
+
+
+def notebook_items(notebook: Any) -> list[Item]:
+    """What an executed notebook shows in its report, in order.
+
+    Kept: document nodes (:data:`NODE_MIME`), Markdown cells, other
+    ``text/markdown``, ``text/html`` (sanitised) and ``image/png`` outputs.
+    Left out: code, streams (``print``), errors, plain-text reprs, and every
+    cell tagged ``remove-cell`` (or ``hide``).
+    """
+    items: list[Item] = []
+    for cell in notebook.cells:
+        if REMOVE_TAGS & set(cell.get("metadata", {}).get("tags", [])):
+            continue
+        if cell.cell_type == "markdown":
+            items.extend(markdown_items(_joined(cell.source)))
+            continue
+        if cell.cell_type != "code":
+            continue
+        for output in cell.get("outputs", []):
+            if output.get("output_type") not in ("display_data", "execute_result"):
+                continue
+            data = output.get("data", {})
+            if NODE_MIME in data:
+                items.append(node_from_json(data[NODE_MIME]))
+            elif "text/markdown" in data:
+                items.extend(markdown_items(_joined(data["text/markdown"])))
+            elif "text/html" in data:
+                items.append(Html(sanitised_html(_joined(data["text/html"]))))
+            elif "image/png" in data:
+                items.append(Image(_joined(data["image/png"]).replace("\n", "")))
+    return items
+
+
+def figures_of(items: Iterable[Item]) -> dict[str, float | int | None]:
+    """Every results.json figure the :class:`~evalkit.report.document.Record` nodes hold; later wins."""
+    figures: dict[str, float | int | None] = {}
+    for item in items:
+        if isinstance(item, Record):
+            figures.update(dict(item.figures))
+    return figures
+
+
+def report_language(notebook: Any, evaluation: Any = None) -> str:
     """The report's language: the evaluation's, else the notebook's ``language`` parameter, else ``nb``."""
     if evaluation is not None and getattr(evaluation, "language", None):
         return check_language(evaluation.language)
@@ -188,479 +197,322 @@ def report_language(notebook: nbformat.NotebookNode, evaluation: Any = None) -> 
     return check_language(parameters.get("language", "nb"))
 
 
-def layout(notebook: nbformat.NotebookNode, language: str = "nb") -> Layout:
-    """Walk an executed notebook's outputs (and Markdown cells) into the report's parts.
-
-    Code is never shown. Kept: Report outputs (title page, key figures,
-    headings, prose, tables, charts), other HTML and images (as a result's
-    ``_repr_html_`` shows itself), Markdown cells. Left out: streams
-    (``print``), errors, plain-text reprs and JavaScript. Cells tagged
-    ``remove-cell`` (or ``hide``) are left out entirely.
-    """
-    parts = Layout(language=check_language(language))
-    numbering = _Numbering()
-    for cell in notebook.cells:
-        if REMOVE_TAGS & set(cell.get("metadata", {}).get("tags", [])):
-            continue
-        if cell.cell_type == "markdown":
-            parts.body.append(_number_headings(_markdown(cell.source), parts, numbering))
-            continue
-        if cell.cell_type != "code":
-            continue
-        for output in cell.get("outputs", []):
-            if output.get("output_type") not in ("display_data", "execute_result"):
-                continue
-            _place(output, parts, numbering)
-    return parts
+# --- the layout -----------------------------------------------------------------------------------
 
 
-def _place(output: nbformat.NotebookNode, parts: Layout, numbering: _Numbering) -> None:
-    data = output.get("data", {})
-    meta = output.get("metadata", {})
-    kind = meta.get(KIND)
-    if kind == "title_page" and not parts.title_page:
-        parts.title_page = data["text/html"]
-        parts.title = str(data.get("text/plain", ""))
-    elif kind == "key_figures" and not parts.key_figures:
-        parts.key_figures = data["text/html"]  # the first box goes on page one
-    elif "text/markdown" in data:
-        if kind == "appendix":
-            numbering.start_appendices()
-        parts.body.append(_number_headings(_markdown(data["text/markdown"]), parts, numbering, appendix=kind == "appendix"))
-    elif "text/html" in data:
-        markup = _SCRIPT.sub("", data["text/html"])
-        if TABLE_MIME in data:
-            table = data[TABLE_MIME]
-            parts.tables.append((f"table-{table['number']}", table["caption"]))
-            parts.body.append(markup)
-        elif CHART_META in meta:
-            chart = meta[CHART_META]
-            parts.figures.append((f"figure-{chart['number']}", chart["caption"]))
-            parts.body.append(markup)
-        else:
-            parts.body.append(f"<div class='evalkit-output'>{markup}</div>")
-    elif "image/png" in data:
-        parts.body.append(f"<figure class='evalkit-plain'><img src='data:image/png;base64,{_b64(data['image/png'])}' alt=''/></figure>")
+@dataclass(frozen=True)
+class Block:
+    """One placed part of the report's body, with the number and anchor the renderer gave it."""
+
+    kind: str  # heading, paragraph, note, table, figure, key_figures, html, image
+    node: Node | None = None
+    number: str = ""  # "2", "2.1", "A" (headings); "3", "A.1" (tables, figures)
+    anchor: str = ""
+    label: str = ""  # "Tabell 3", "Vedlegg A"
+    markup: str = ""  # HTML made by mistune or the sanitiser
+    png: str = ""
+    classes: tuple[str, ...] = ()
+    starts_appendices: bool = False
+
+    @property
+    def file_label(self) -> str:
+        """The number as it leads a sheet or file name: ``03``, ``A1``."""
+        return self.number.zfill(2) if self.number.isdigit() else self.number.replace(".", "")
 
 
-def _b64(value: str | list[str]) -> str:
-    return "".join(value).replace("\n", "") if isinstance(value, list) else value.replace("\n", "")
+@dataclass
+class Document:
+    """The report laid out: title page, body blocks, and what the contents list."""
+
+    language: str
+    title: str = ""
+    title_page: TitlePage | None = None
+    key_figures: KeyFigures | None = None
+    blocks: list[Block] = field(default_factory=list)
+
+    @property
+    def contents(self) -> list[Block]:
+        return [b for b in self.blocks if b.kind == "heading" and b.anchor]
+
+    @property
+    def tables(self) -> list[Block]:
+        return [b for b in self.blocks if b.kind == "table"]
+
+    @property
+    def figures(self) -> list[Block]:
+        return [b for b in self.blocks if b.kind == "figure"]
 
 
-def _number_headings(markup: str, parts: Layout, numbering: _Numbering, *, appendix: bool = False) -> str:
-    """Number h2/h3 headings, give them anchors and list them in the table of contents."""
-    words = WORDS[parts.language]
-
-    def number(match: re.Match[str]) -> str:
-        level, text = int(match.group(1)), match.group(2).strip()
-        if level not in (2, 3):
-            return match.group(0)
-        first_appendix = appendix and level == 2 and numbering.appendix == 0
-        no = numbering.next(level)
-        anchor = f"sec-{no.replace('.', '-')}"
-        label = f"{words['appendix']} {no}: " if numbering.in_appendix and level == 2 else ""
-        parts.toc.append(TocEntry(level, no, text, anchor, label))
-        css = " class='evalkit-appendix-start'" if first_appendix else ""
-        shown = f"{label}{text}" if label else f"<span class='secno'>{no}</span>{text}"
-        return f"<h{level}{css} id='{anchor}'>{shown}</h{level}>"
-
-    return _HEADING.sub(number, markup)
+def _letter(n: int) -> str:
+    return chr(ord("A") + n - 1) if 1 <= n <= 26 else str(n)
 
 
-def _toc_html(parts: Layout) -> str:
-    words = WORDS[parts.language]
+class _Numbers:
+    """Chapters 1, 2, ..., sections 2.1; then appendices A, B, ... (A.1); tables and figures per part."""
 
-    def page(anchor: str) -> str:
-        number = parts.pages.get(anchor)
-        return f"<span class='toc-page'>{number}</span>" if number else ""
+    def __init__(self) -> None:
+        self.chapter = 0
+        self.appendix = 0
+        self.section = 0
+        self.in_appendix = False
+        self.main = {"table": 0, "figure": 0}
+        self.per_appendix = {"table": 0, "figure": 0}
 
-    items = "".join(
-        f"<li class='toc-{e.level}'><span class='toc-no'>{'' if e.label else e.number}</span>"
-        f"<span class='toc-text'><a href='#{e.anchor}'>{e.label}{e.text}</a></span>{page(e.anchor)}</li>"
-        for e in parts.toc
-    )
-    out = f"<nav class='evalkit-toc'><h2>{words['contents']}</h2><ol>{items}</ol>"
-    for heading, entries in ((words["tables"], parts.tables), (words["figures"], parts.figures)):
-        if entries:
-            listed = "".join(
-                f"<li class='toc-item'><span class='toc-no'>{html.escape(caption.split(':', 1)[0])}</span>"
-                f"<span class='toc-text'><a href='#{anchor}'>{html.escape(caption.split(':', 1)[-1].strip())}</a></span>"
-                f"{page(anchor)}</li>"
-                for anchor, caption in entries
-            )
-            out += f"<h3>{heading}</h3><ol>{listed}</ol>"
-    return out + "</nav>"
+    def heading(self, node: Heading) -> tuple[str, bool]:
+        """The heading's number ("" if none) and whether it starts the appendices."""
+        starts = False
+        if node.level == 2:
+            if node.appendix and not self.in_appendix:
+                self.in_appendix = starts = True
+            self.section = 0
+            if self.in_appendix:
+                self.appendix += 1
+                self.per_appendix = {"table": 0, "figure": 0}
+                return _letter(self.appendix), starts
+            self.chapter += 1
+            return str(self.chapter), starts
+        if node.level == 3:
+            parent = _letter(self.appendix) if self.in_appendix else (str(self.chapter) if self.chapter else "")
+            if not parent:
+                return "", starts
+            self.section += 1
+            return f"{parent}.{self.section}", starts
+        return "", starts
+
+    def next(self, kind: str) -> str:
+        if self.in_appendix:
+            self.per_appendix[kind] += 1
+            return f"{_letter(self.appendix)}.{self.per_appendix[kind]}"
+        self.main[kind] += 1
+        return str(self.main[kind])
 
 
-# --- the reproducibility appendix ----------------------------------------------------------------
+def _anchor(prefix: str, number: str) -> str:
+    return f"{prefix}-{number.replace('.', '-')}"
 
 
 def _shown_value(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
-def reproducibility_tables(meta: dict[str, Any], language: str, letter: str) -> list[dict]:
-    """The appendix's two tables (parameters; inputs with sha256) as Report table payloads."""
-    words = WORDS[check_language(language)]
-    parameters = pd.DataFrame(
-        {words["value"]: [_shown_value(v) for v in meta.get("parameters", {}).values()]},
-        index=pd.Index(list(meta.get("parameters", {})), name=words["parameter"]),
-    )
-    inputs = pd.DataFrame(
-        {"sha256": list(meta.get("inputs", {}).values())},
-        index=pd.Index(list(meta.get("inputs", {})), name=words["file"]),
-    )
-    out = []
-    for position, (frame, name, caption) in enumerate(
-        ((parameters, "parameters", words["parameters"]), (inputs, "inputs_sha256", words["inputs"])), start=1
-    ):
-        out.append({
-            "number": f"{letter}.{position}",
-            "name": name,
-            "caption": f"{words['table']} {letter}.{position}: {caption}",
-            "source": None,
-            "unit": None,
-            "note": None,
-            "index": True,
-            "index_names": [frame.index.name],
-            "language": language,
-            "data": json.loads(frame.to_json(orient="split")),
-            "_frame": frame,
-        })
-    return out
-
-
-def _appendix_html(meta: dict[str, Any], parts: Layout, numbering: _Numbering, tables: list[dict]) -> str:
-    words = WORDS[parts.language]
-    first = numbering.appendix == 0
-    numbering.start_appendices()
-    # Only the first appendix starts a new page (an earlier one may have started them already).
-    heading = _number_headings(f"<h2>{words['reproducibility']}</h2>", parts, numbering, appendix=first)
+def reproducibility_nodes(meta: Mapping[str, Any], words: Words) -> list[Node]:
+    """The last appendix: how the report was made (evalkit's version, parameters, inputs' sha256)."""
     import matplotlib
     import numpy
+    import pandas as pd
 
-    text = words["repro_text"].format(
-        version=html.escape(str(meta.get("evalkit_version", ""))),
-        notebook=html.escape(str(meta.get("notebook", ""))),
-        evaluation=html.escape(str(meta.get("evaluation", ""))),
+    text = words.text(
+        "report/reproducibility",
+        version=str(meta.get("evalkit_version", "")),
+        notebook=str(meta.get("notebook", "")),
+        evaluation=str(meta.get("evaluation", "")),
+        python=".".join(map(str, sys.version_info[:3])),
+        pandas=pd.__version__,
+        numpy=numpy.__version__,
+        matplotlib=matplotlib.__version__,
     )
-    environment = words["environment"].format(
-        python=".".join(map(str, sys.version_info[:3])), pandas=pd.__version__,
-        numpy=numpy.__version__, matplotlib=matplotlib.__version__,
+    parameters = dict(meta.get("parameters", {}))
+    inputs = dict(meta.get("inputs", {}))
+    parameter_frame = pd.DataFrame(
+        {words._("Value"): [_shown_value(v) for v in parameters.values()]},
+        index=pd.Index(list(parameters), name=words._("Parameter"), dtype=object),
     )
-    blocks = [heading, f"<p>{text}</p>", f"<p>{html.escape(environment)}</p>"]
-    for table in tables:
-        body = _html_table(table["_frame"], {}, index=True, language=parts.language)
-        body = body.replace("<table class='evalkit-table'>", f"<table class='evalkit-table evalkit-repro evalkit-repro-{table['name']}'>", 1)
-        if table["name"] == "inputs_sha256":
-            body = body.replace("<td class='text'>", "<td class='text evalkit-hash'>")
-        anchor = f"table-{table['number'].replace('.', '-')}"
-        parts.tables.append((anchor, table["caption"]))
-        blocks.append(
-            f"<figure class='evalkit-table-figure evalkit-long' id='{anchor}'>"
-            f"<figcaption>{html.escape(table['caption'])}</figcaption>{body}</figure>"
-        )
-    return "".join(blocks)
+    input_frame = pd.DataFrame(
+        {"sha256": list(inputs.values())}, index=pd.Index(list(inputs), name=words._("File"), dtype=object),
+    )
+    return [
+        Heading(words._("Reproducibility"), level=2, chapter="reproducibility", appendix=True),
+        Paragraph(text),
+        Table.from_frame(parameter_frame, words._("Parameters the notebook ran with"), name="parameters",
+                         number=words.number),
+        Table.from_frame(input_frame, words._("Inputs and checksums (sha256)"), name="inputs_sha256",
+                         number=words.number),
+    ]
+
+
+#: Extra classes of the reproducibility tables (paths and checksums break anywhere; names stay whole).
+_REPRO_CLASSES = {"parameters": ("evalkit-repro", "evalkit-repro-parameters"),
+                  "inputs_sha256": ("evalkit-repro", "evalkit-repro-inputs")}
+
+
+def fallback_title_page(words: Words, *, title: str, period: Sequence[int] | None = None, client: str = "",
+                        evaluator: str = "", data_date: str = "") -> TitlePage:
+    """A title page from the evaluation file, for a notebook that shows none."""
+    facts = (
+        (words._("Period"), f"{period[0]}–{period[1]}" if period else ""),
+        (words._("Client"), client or ""),
+        (words._("Evaluator"), evaluator or ""),
+        (words._("Date of data"), str(data_date or "")),
+    )
+    return TitlePage(title=title, facts=tuple((k, v) for k, v in facts if v))
+
+
+def layout(
+    items: Iterable[Item],
+    language: str = "nb",
+    *,
+    meta: Mapping[str, Any] | None = None,
+    title_page: TitlePage | None = None,
+    title: str = "",
+) -> Document:
+    """Number and place the report's items.
+
+    Parameters
+    ----------
+    items
+        Nodes and plain outputs (:func:`notebook_items`), in order.
+    language
+        ``nb``, ``nn`` or ``en``: the words of labels ("Tabell 3", "Vedlegg A").
+    meta
+        ``results.json``'s ``meta``: adds the reproducibility appendix.
+    title_page, title
+        Used when the items hold no :class:`~evalkit.report.document.TitlePage`.
+    """
+    words = Words(language)
+    document = Document(language=words.language)
+    numbers = _Numbers()
+    placed = [(item, False) for item in items]
+    if meta is not None:
+        placed += [(node, True) for node in reproducibility_nodes(meta, words)]
+    for item, repro in placed:
+        if isinstance(item, TitlePage):
+            if document.title_page is None:
+                document.title_page = item
+            continue
+        if isinstance(item, KeyFigures) and document.key_figures is None:
+            document.key_figures = item  # the first box goes on page one
+            continue
+        block = _place(item, numbers, words, repro=repro)
+        if block is not None:
+            document.blocks.append(block)
+    if document.title_page is None:
+        document.title_page = title_page
+    document.title = document.title_page.title if document.title_page else title
+    return document
+
+
+def _place(item: Item, numbers: _Numbers, words: Words, *, repro: bool = False) -> Block | None:
+    if isinstance(item, Heading):
+        number, starts = numbers.heading(item)
+        if item.level > 3:
+            return Block("heading", item)
+        label = words._("Appendix {letter}", letter=number) if numbers.in_appendix and item.level == 2 else ""
+        anchor = _anchor("sec", number) if number else ""  # unnumbered: not in the contents
+        return Block("heading", item, number=number, anchor=anchor, label=label, starts_appendices=starts)
+    if isinstance(item, Paragraph):
+        return Block("paragraph", item, markup=markdown_html(item.markdown))
+    if isinstance(item, Note):
+        return Block("note", item, markup=markdown_html(item.markdown),
+                     classes=(f"evalkit-note-{item.tone if item.tone in NOTE_TONES else 'info'}",))
+    if isinstance(item, Table):
+        number = numbers.next("table")
+        return Block("table", item, number=number, anchor=_anchor("table", number),
+                     label=words._("Table {number}", number=number),
+                     classes=_REPRO_CLASSES.get(item.name, ()) if repro else ())
+    if isinstance(item, Figure):
+        _check_png(item.png)
+        number = numbers.next("figure")
+        return Block("figure", item, number=number, anchor=_anchor("figure", number),
+                     label=words._("Figure {number}", number=number))
+    if isinstance(item, KeyFigures):
+        return Block("key_figures", item)
+    if isinstance(item, Html):
+        return Block("html", markup=item.markup)
+    if isinstance(item, Image):
+        _check_png(item.png)
+        return Block("image", png=item.png)
+    return None  # Record: results.json only
+
+
+def _check_png(data: str) -> bytes:
+    """The PNG bytes of a base64 text; refuses anything else (it goes into an attribute and a file)."""
+    try:
+        png = base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError("a figure's picture is not base64-encoded PNG") from None
+    if not png.startswith(b"\x89PNG\r\n\x1a\n"):
+        raise ValueError("a figure's picture is not a PNG")
+    return png
+
+
+def png_bytes(block: Block) -> bytes:
+    """The PNG of a figure block."""
+    return _check_png(block.node.png if isinstance(block.node, Figure) else block.png)
 
 
 # --- the page -------------------------------------------------------------------------------------
 
 
-def _template(name: str) -> str:
-    return resources.files("evalkit.report").joinpath("templates", name).read_text(encoding="utf-8")
-
-
 def _css_string(text: str) -> str:
-    """``text`` as a CSS string literal (for the running footer)."""
-    return '"' + "".join(c if c.isalnum() or c in " .,:;-–()/" else f"\\{ord(c):x} " for c in text) + '"'
+    """``text`` as a CSS string literal; anything but plain letters and marks is a CSS escape."""
+    from markupsafe import Markup
+
+    safe = " .,:;-–()/"
+    return Markup('"' + "".join(c if c.isalnum() or c in safe else f"\\{ord(c):x} " for c in str(text)) + '"')
 
 
-def _fallback_title_page(evaluation: Any, language: str) -> str:
-    """A title page from the evaluation file, for notebooks that do not make one."""
-    words = {"nb": ("Periode", "Oppdragsgiver", "Evaluator", "Dato for data"),
-             "en": ("Period", "Client", "Evaluator", "Date of data")}[language]
-    period = getattr(evaluation, "period", None)
-    facts = zip(words, (f"{period[0]}–{period[1]}" if period else "", evaluation.client, evaluation.evaluator,
-                        evaluation.data_date))
-    rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>" for k, v in facts if v)
-    return (f"<section class='evalkit-title-page'><h1 class='evalkit-title'>{html.escape(evaluation.title)}</h1>"
-            f"<table class='evalkit-title-facts'>{rows}</table></section>")
+def _counter_parts(label: str) -> list[tuple[str, str]]:
+    """``"Side {page} av {pages}"`` as (kind, value) parts: text, or a CSS counter (page, pages)."""
+    parts: list[tuple[str, str]] = []
+    for literal, name, _spec, _conversion in string.Formatter().parse(label):
+        if literal:
+            parts.append(("text", literal))
+        if name is not None:
+            if name not in ("page", "pages"):
+                raise ValueError(f"{label!r}: only {{page}} and {{pages}} can be counted")
+            parts.append(("counter", name))
+    return parts
 
 
-def _assemble(parts: Layout, body_html: str, page_markers: bool = False) -> str:
-    words = WORDS[parts.language]
-    title_page = parts.title_page
-    if parts.key_figures:
-        box = parts.key_figures
-        if title_page:
-            # Page one shows the key figures, above the note on the data.
-            cut = title_page.find("<p class='evalkit-data-note'>")
-            cut = cut if cut >= 0 else title_page.rfind("</section>")
-            title_page = title_page[:cut] + box + title_page[cut:]
-        else:
-            body_html = box + body_html
-    if page_markers:
-        # Invisible, layout-neutral markers that a first print reveals the headings' pages with.
-        for anchor in parts.anchors:
-            body_html = body_html.replace(
-                f"id='{anchor}'>", f"id='{anchor}'><span style='position:absolute;font-size:1px;"
-                f"color:white'>@@{anchor}@@</span>", 1)
-    footer = f"{words['page']} \" counter(page) \" {words['of']} \" counter(pages)"
-    page_css = (
-        "@page { @bottom-right { content: \"" + footer + "; }"
-        f" @bottom-left {{ content: {_css_string(parts.title)}; }} }}\n"
-        "@page :first { @bottom-right { content: none; } @bottom-left { content: none; } }"
+@cache
+def _environment():
+    import jinja2
+
+    environment = jinja2.Environment(
+        loader=jinja2.PackageLoader("evalkit.report", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
     )
+    environment.filters["css_string"] = _css_string
+    return environment
+
+
+def _stylesheet() -> str:
+    return resources.files("evalkit.report").joinpath("templates", "report.css").read_text(encoding="utf-8")
+
+
+def labels(words: Words) -> dict[str, str]:
+    """The renderer's own words in the report's language."""
+    return {
+        "contents": words._("Contents"),
+        "tables": words._("Tables"),
+        "figures": words._("Figures"),
+    }
+
+
+def render_html(document: Document) -> str:
+    """The report as one self-contained HTML page (no code, no scripts, nothing loaded)."""
+    from markupsafe import Markup
+
     from evalkit._version import __version__
 
-    return Template(_template("report.html")).substitute(
-        lang=parts.language,
-        title=html.escape(parts.title),
+    words = Words(document.language)
+    return _environment().get_template("report.html.j2").render(
+        language=document.language,
+        title=document.title,
         generator=f"evalkit {__version__}",
-        css=_template("report.css"),
-        page_css=page_css,
-        body=title_page + _toc_html(parts) + "<main>" + body_html + "</main>",
+        css=Markup(_stylesheet()),
+        footer=_counter_parts(words._("Page {page} of {pages}")),
+        document=document,
+        words=labels(words),
+        source=lambda text: words._("Source: {source}", source=text),
+        markup=Markup,
     )
 
 
-def notebook_to_html(
-    notebook: nbformat.NotebookNode,
-    *,
-    language: str | None = None,
-    meta: dict[str, Any] | None = None,
-    evaluation: Any = None,
-) -> str:
-    """The report as one self-contained HTML page (no code, no prompts, no scripts).
-
-    Parameters
-    ----------
-    notebook
-        An executed notebook whose outputs were made with :class:`evalkit.Report`.
-    language
-        ``nb`` or ``en``; default: the evaluation's or the notebook's ``language``.
-    meta
-        ``results.json``'s ``meta`` (version, parameters, inputs' sha256): adds
-        the reproducibility appendix.
-    evaluation
-        The :class:`~evalkit.run.evaluation.Evaluation`, for a title page when the
-        notebook has none.
-    """
-    return _render_document(notebook, language=language, meta=meta, evaluation=evaluation)[0]
-
-
-def _render_document(notebook, *, language=None, meta=None, evaluation=None):
-    language = check_language(language) if language else report_language(notebook, evaluation)
-    parts = layout(notebook, language)
-    if not parts.title_page and evaluation is not None:
-        parts.title_page = _fallback_title_page(evaluation, language)
-        parts.title = evaluation.title
-    if not parts.title and evaluation is not None:
-        parts.title = evaluation.title
-    appendix_tables: list[dict] = []
-    body = "".join(parts.body)
-    if meta is not None:
-        numbering = _Numbering()
-        numbering.appendix = sum(1 for e in parts.toc if e.label)
-        letter = numbering.next_appendix_letter()
-        appendix_tables = reproducibility_tables(meta, language, letter)
-        body += _appendix_html(meta, parts, numbering, appendix_tables)
-    return _assemble(parts, body), parts, body, appendix_tables
-
-
-# --- tables.xlsx and figures ----------------------------------------------------------------------
-
-
-def tables_of(notebook: nbformat.NotebookNode) -> list[dict]:
-    """Every table the notebook showed with ``Report.table``, in order."""
-    return [
-        output["data"][TABLE_MIME]
-        for cell in notebook.cells
-        for output in cell.get("outputs", [])
-        if TABLE_MIME in output.get("data", {})
-    ]
-
-
-def charts_of(notebook: nbformat.NotebookNode) -> list[tuple[dict, bytes]]:
-    """Every chart the notebook showed with ``Report.figure``: (metadata, PNG bytes)."""
-    charts = []
-    for cell in notebook.cells:
-        for output in cell.get("outputs", []):
-            meta = output.get("metadata", {}).get(CHART_META)
-            if meta and "image/png" in output.get("data", {}):
-                charts.append((meta, base64.b64decode(_b64(output["data"]["image/png"]))))
-    return charts
-
-
-def _sheet_name(table: dict, used: set[str]) -> str:
-    number = table["number"]
-    label = f"{number:02d}" if isinstance(number, int) else str(number).replace(".", "")
-    name = f"{label} {table['name']}"
-    for bad in "[]:*?/\\":
-        name = name.replace(bad, "-")
-    name = name[:31]
-    candidate, n = name, 2
-    while candidate.lower() in used:  # Excel sheet names are unique regardless of case
-        suffix = f"~{n}"
-        candidate, n = name[: 31 - len(suffix)] + suffix, n + 1
-    used.add(candidate.lower())
-    return candidate
-
-
-def _excel_value(value: Any) -> Any:
-    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
-        return int(value)
-    if isinstance(value, (dict, list)):
-        return json.dumps(value, ensure_ascii=False)
-    return value
-
-
-def tables_workbook(tables: list[dict], language: str = "nb") -> bytes:
-    """``tables.xlsx`` as bytes: one sheet per table, caption, unit, source and note above the data.
-
-    Numbers stay numbers (in the table's unit, as the notebook computed
-    them); the header row is frozen. The bytes depend on the tables only.
-    """
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Border, Font, Side
-    from openpyxl.utils import get_column_letter
-
-    workbook = Workbook()
-    workbook.remove(workbook.active)
-    used: set[str] = set()
-    bold = Font(bold=True)
-    rule = Border(bottom=Side(style="thin", color="1F3B5A"))
-    for table in tables:
-        words = WORDS.get(table.get("language") or language, WORDS["nb"])
-        sheet = workbook.create_sheet(_sheet_name(table, used))
-        sheet["A1"] = table["caption"]
-        sheet["A1"].font = Font(bold=True, size=12)
-        # Fixed places (unit A2, source A3, note A4, header row 6), so every sheet reads the same way.
-        for row, key in enumerate(("unit", "source", "note"), start=2):
-            if table.get(key):
-                sheet.cell(row=row, column=1, value=f"{words[key]}: {table[key]}")
-        data = table["data"]
-        with_index = table.get("index", True) and "index" in data
-        index_names = table.get("index_names") or [None]
-        header = ([n or "" for n in index_names] if with_index else []) + [
-            " – ".join(map(str, c)) if isinstance(c, list) else str(c) for c in data["columns"]
-        ]
-        head_row = 6
-        for column, label in enumerate(header, start=1):
-            cell = sheet.cell(row=head_row, column=column, value=label)
-            cell.font, cell.border = bold, rule
-            cell.alignment = Alignment(wrap_text=True, vertical="bottom")
-        for offset, values in enumerate(data["data"], start=1):
-            labels = data["index"][offset - 1] if with_index else []
-            labels = labels if isinstance(labels, list) else [labels]
-            for column, value in enumerate([*labels, *values], start=1):
-                cell = sheet.cell(row=head_row + offset, column=column, value=_excel_value(value))
-                if isinstance(cell.value, int) and not (1800 <= cell.value <= 2200):
-                    cell.number_format = "#,##0"
-        sheet.freeze_panes = sheet.cell(row=head_row + 1, column=1)
-        for column in range(1, len(header) + 1):
-            cells = [sheet.cell(row=r, column=column).value for r in range(head_row, sheet.max_row + 1)]
-            width = max((len(str(v)) for v in cells if v is not None), default=8)
-            sheet.column_dimensions[get_column_letter(column)].width = min(max(width + 2, 10), 70)
-    if not tables:
-        workbook.create_sheet("empty")
-    workbook.properties.creator = "evalkit"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return _deterministic_zip(buffer.getvalue())
-
-
-def _deterministic_zip(data: bytes) -> bytes:
-    """The same zip with fixed timestamps (entries and document properties), so bytes follow content."""
-    source = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    stamp = "%04d-%02d-%02dT%02d:%02d:%02dZ" % XLSX_EPOCH
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for item in source.infolist():
-            content = source.read(item.filename)
-            if item.filename == "docProps/core.xml":
-                content = re.sub(rb"(<dcterms:(created|modified)[^>]*>)[^<]*", rb"\g<1>" + stamp.encode(), content)
-            info = zipfile.ZipInfo(item.filename, date_time=XLSX_EPOCH)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o600 << 16
-            target.writestr(info, content)
-    return out.getvalue()
-
-
-def write_tables_xlsx(tables: list[dict], path: Path, language: str = "nb") -> None:
-    """Write :func:`tables_workbook` to ``path``."""
-    Path(path).write_bytes(tables_workbook(tables, language))
-
-
-# --- page numbers for the PDF's table of contents -------------------------------------------------
-
-
-def _heading_pages(pdf: Path, anchors: list[str]) -> dict[str, int]:
-    """Page of each heading marker in a first print (needs poppler's pdftotext; {} without it)."""
-    tool = shutil.which("pdftotext")
-    if tool is None or not anchors:
-        return {}
-    done = subprocess.run([tool, "-enc", "UTF-8", str(pdf), "-"], capture_output=True, timeout=60)
-    if done.returncode != 0:
-        return {}
-    pages = done.stdout.decode("utf-8", "replace").split("\f")
-    found = {}
-    for number, text in enumerate(pages, start=1):
-        for anchor in re.findall(r"@@((?:sec|table|figure)-[0-9A-Z-]+)@@", text):
-            found.setdefault(anchor, number)
-    return found
-
-
-def _print_pdf(parts: Layout, body: str, folder: Path) -> None:
-    from evalkit.report.pdf import Chromium
-
-    # One browser for both prints: it starts once (about a second), each print takes about half.
-    with tempfile.TemporaryDirectory(prefix="evalkit-print-") as scratch, Chromium() as browser:
-        first = Path(scratch) / "marked.html"
-        first.write_text(_assemble(parts, body, page_markers=True), encoding="utf-8")
-        browser.print_pdf(first, Path(scratch) / "marked.pdf")
-        pages = _heading_pages(Path(scratch) / "marked.pdf", parts.anchors)
-        if not pages:  # no headings, or no pdftotext: the first print is the report
-            shutil.move(str(Path(scratch) / "marked.pdf"), folder / "report.pdf")
-            return
-        parts.pages = pages
-        # Page numbers sit right of the contents' lines and never wrap them, so the pages stay where they were.
-        final = Path(scratch) / "report.html"
-        final.write_text(_assemble(parts, body), encoding="utf-8")
-        browser.print_pdf(final, folder / "report.pdf")
-
-
-def write_outputs(
-    notebook: nbformat.NotebookNode,
-    folder: Path,
-    *,
-    evaluation: Any = None,
-    pdf: bool = False,
-    meta: dict[str, Any] | None = None,
-) -> None:
-    """Write report.html, tables.xlsx, figures/*.png (and report.pdf) into ``folder``.
-
-    Parameters
-    ----------
-    notebook
-        The executed notebook.
-    folder
-        The (staging) report folder.
-    evaluation
-        The evaluation rendered (language, title); optional.
-    pdf
-        Also print ``report.pdf`` (A4) with headless Chromium.
-    meta
-        ``results.json``'s ``meta``: adds the reproducibility appendix and its tables.
-    """
-    folder = Path(folder)
-    document, parts, body, appendix_tables = _render_document(notebook, meta=meta, evaluation=evaluation)
-    (folder / "report.html").write_text(document, encoding="utf-8")
-    tables = tables_of(notebook) + [{k: v for k, v in t.items() if k != "_frame"} for t in appendix_tables]
-    write_tables_xlsx(tables, folder / "tables.xlsx", parts.language)
-    charts = charts_of(notebook)
-    if charts:
-        (folder / "figures").mkdir(exist_ok=True)
-        for meta_chart, png in charts:
-            (folder / "figures" / f"{meta_chart['number']:02d}-{meta_chart['name']}.png").write_bytes(png)
-    if pdf:
-        _print_pdf(parts, body, folder)
+def notebook_to_html(notebook: Any, *, language: str | None = None, meta: Mapping[str, Any] | None = None) -> str:
+    """The report of an executed notebook as one HTML page (see :func:`layout`)."""
+    language = check_language(language) if language else report_language(notebook)
+    return render_html(layout(notebook_items(notebook), language, meta=meta))

@@ -1,233 +1,65 @@
-"""Print a report's HTML to an A4 PDF with headless Chromium (the system's, never a download).
+"""Print a report's HTML to an A4 PDF with WeasyPrint (pip wheels and the system's Pango).
 
-The page size, margins, page numbers and page-break rules are in the
-report's print CSS (``templates/report.css``, ``@page``); Chromium only
-prints. Debian's ``chromium`` package is used (``apt-get install chromium``);
-no browser is fetched at install or run time.
+The page size, margins, running footer ("Side 3 av 16"), the contents'
+page numbers (``target-counter``) and the page-break rules are in the
+report's print CSS (``templates/report.css`` and ``report.html.j2``);
+WeasyPrint lays the pages out in one pass. It loads nothing: a report embeds
+its pictures as ``data:`` URIs, and every other address is refused.
 
-One :class:`Chromium` session can print several pages (the report prints
-twice: a first print finds the pages of the headings for the table of
-contents). It talks to the browser over the DevTools protocol on a pipe
-(``--remote-debugging-pipe``: no network port is opened), so the browser
-starts once.
+WeasyPrint needs Pango (>= 1.44) from the operating system; on Debian and
+Ubuntu ``libpango-1.0-0`` and ``libpangoft2-1.0-0``, which a Debian machine
+with Python usually has already (``make report`` installs them when it can).
 """
 
 from __future__ import annotations
 
-import base64
-import fcntl
-import json
-import os
-import select
-import shutil
-import signal
-import subprocess
-import tempfile
-import time
+import logging
 from pathlib import Path
-from types import TracebackType
-from typing import Any
 
-from evalkit.errors import RenderError
+from evalkit.errors import InputError, RenderError
 
-#: Where to look for Chromium, in order; ``EVALKIT_CHROMIUM`` overrides.
-CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-#: Seconds the browser may take to start, or to load and print one page.
-DEFAULT_TIMEOUT = 120.0
-
-# A quiet, offline, throw-away browser: no network services, no profile reuse, no GPU.
-_FLAGS = (
-    "--headless",
-    "--no-sandbox",  # containers run as root, where Chromium's sandbox cannot start
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-extensions",
-    "--disable-dev-shm-usage",  # small /dev/shm in containers
-    "--remote-debugging-pipe",  # DevTools on file descriptors 3 (commands) and 4 (replies)
-)
-# Page size and margins come from the report's @page rule; Chromium's own header/footer is off.
-_PRINT = {"preferCSSPageSize": True, "printBackground": True, "displayHeaderFooter": False}
+#: Debian packages with the libraries WeasyPrint loads.
+SYSTEM_PACKAGES = ("libpango-1.0-0", "libpangoft2-1.0-0")
+_HINT = (f"On Debian/Ubuntu: apt-get install {' '.join(SYSTEM_PACKAGES)} (Pango >= 1.44); "
+         "or render without --pdf to get the HTML report only.")
 
 
-def find_chromium() -> Path | None:
-    """The Chromium executable, or ``None`` if there is none."""
-    override = os.environ.get("EVALKIT_CHROMIUM")
-    if override:
-        return Path(override) if Path(override).is_file() else None
-    for name in CHROMIUM_NAMES:
-        found = shutil.which(name)
-        if found:
-            return Path(found)
-    return None
+def _weasyprint():
+    try:
+        import weasyprint
+    except ImportError as exc:  # not installed with evalkit
+        raise InputError(f"PDF output needs WeasyPrint, which cannot be imported ({exc}).", parameter="pdf",
+                         hint="pip install weasyprint (it is one of evalkit's dependencies); " + _HINT) from None
+    except OSError as exc:  # installed, but the system's Pango is missing
+        raise InputError(f"PDF output needs the system library Pango, which cannot be loaded ({_first_line(exc)}).",
+                         parameter="pdf", hint=_HINT) from None
+    return weasyprint
 
 
-def _missing() -> RenderError:
-    return RenderError(
-        "PDF output needs Chromium, which is not installed. On Debian/Ubuntu: "
-        "apt-get install chromium (or set EVALKIT_CHROMIUM to a Chromium executable); "
-        "render without --pdf to get the HTML report only."
-    )
+def _first_line(error: BaseException) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0][:200]
 
 
-class Chromium:
-    """A headless Chromium that prints HTML files to PDF; use it in a ``with`` block.
-
-    Parameters
-    ----------
-    timeout
-        Seconds for the browser to start, and for each page to load and print.
+def check_pdf_support() -> None:
+    """Make sure a PDF can be printed (WeasyPrint and Pango load); checked before a kernel starts.
 
     Raises
     ------
-    RenderError
-        If Chromium is missing, does not start, fails or times out.
+    InputError
+        Naming the parameter ``pdf`` and the packages to install.
     """
-
-    def __init__(self, timeout: float = DEFAULT_TIMEOUT) -> None:
-        self.timeout = timeout
-        self._browser = find_chromium()
-        if self._browser is None:
-            raise _missing()
-        self._process: subprocess.Popen[bytes] | None = None
-        self._profile: tempfile.TemporaryDirectory[str] | None = None
-        self._next_id = 0
-        self._buffer = b""
-
-    def __enter__(self) -> Chromium:
-        self._profile = tempfile.TemporaryDirectory(prefix="evalkit-chromium-")
-        commands_read, self._write = os.pipe()
-        self._read, replies_write = os.pipe()
-        # Chromium reads commands on fd 3 and writes replies on fd 4. The pipe ends are moved above
-        # fd 10 first, so bash's "3<&r 4>&w" cannot overwrite one with the other (dash cannot
-        # redirect fds above 9, hence bash).
-        low = (commands_read, replies_write)
-        commands_read, replies_write = (fcntl.fcntl(fd, fcntl.F_DUPFD, 10) for fd in low)
-        for fd in low:
-            os.close(fd)
-        command = [str(self._browser), *_FLAGS, f"--user-data-dir={self._profile.name}", "about:blank"]
-        wiring = f'exec "$0" "$@" 3<&{commands_read} 4>&{replies_write} {commands_read}<&- {replies_write}>&-'
-        try:
-            # Own process group, so stopping it stops Chromium's helper processes too.
-            self._process = subprocess.Popen(
-                [shutil.which("bash") or "/bin/bash", "-c", wiring, *command], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE, pass_fds=(commands_read, replies_write), start_new_session=True,
-                env=os.environ | {"HOME": self._profile.name},
-            )
-        finally:
-            os.close(commands_read)
-            os.close(replies_write)
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
-        self.close()
-
-    def close(self) -> None:
-        """Stop the browser and remove its throw-away profile."""
-        if self._process is not None:
-            try:
-                self._call("Browser.close", timeout=5)
-                self._process.wait(timeout=5)
-            except (RenderError, subprocess.TimeoutExpired, OSError):
-                pass
-            if self._process.poll() is None:
-                os.killpg(self._process.pid, signal.SIGKILL)
-                self._process.wait()
-            if self._process.stderr is not None:
-                self._process.stderr.close()
-            for fd in (self._read, self._write):
-                try:
-                    os.close(fd)
-                except OSError:
-                    pass
-            self._process = None
-        if self._profile is not None:
-            self._profile.cleanup()
-            self._profile = None
-
-    def print_pdf(self, html_path: str | Path, pdf_path: str | Path) -> Path:
-        """Load ``html_path`` in a fresh tab and print it to ``pdf_path``; return ``pdf_path``."""
-        source = Path(html_path).absolute()
-        target = Path(pdf_path).absolute()
-        if not source.is_file():
-            raise RenderError(f"{source}: the HTML report to print does not exist.")
-        target_id = self._call("Target.createTarget", {"url": "about:blank"})["targetId"]
-        session = self._call("Target.attachToTarget", {"targetId": target_id, "flatten": True})["sessionId"]
-        try:
-            self._call("Page.enable", session=session)
-            self._call("Page.navigate", {"url": source.as_uri()}, session=session)
-            self._wait_for_event("Page.loadEventFired", session)
-            data = self._call("Page.printToPDF", _PRINT, session=session)["data"]
-        finally:
-            self._call("Target.closeTarget", {"targetId": target_id})
-        pdf = base64.b64decode(data)
-        if not pdf.startswith(b"%PDF"):
-            raise RenderError(f"Chromium printed {source.name} to something that is not a PDF.")
-        target.write_bytes(pdf)
-        return target
-
-    # --- the DevTools protocol over the pipe: JSON messages ended by a NUL byte ------------------
-
-    def _call(self, method: str, params: dict[str, Any] | None = None, *, session: str | None = None,
-              timeout: float | None = None) -> dict[str, Any]:
-        self._next_id += 1
-        message: dict[str, Any] = {"id": self._next_id, "method": method, "params": params or {}}
-        if session:
-            message["sessionId"] = session
-        try:
-            os.write(self._write, json.dumps(message).encode() + b"\0")
-        except OSError:
-            raise self._died() from None
-        while True:
-            reply = self._receive(timeout or self.timeout, method)
-            if reply.get("id") == self._next_id:
-                if "error" in reply:
-                    raise RenderError(f"Chromium refused {method}: {reply['error'].get('message', reply['error'])}")
-                return reply.get("result", {})
-
-    def _wait_for_event(self, name: str, session: str) -> None:
-        deadline = time.monotonic() + self.timeout
-        while True:
-            event = self._receive(deadline - time.monotonic(), name)
-            if event.get("method") == name and event.get("sessionId") == session:
-                return
-
-    def _receive(self, timeout: float, waiting_for: str) -> dict[str, Any]:
-        deadline = time.monotonic() + max(timeout, 0.0)
-        while b"\0" not in self._buffer:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise RenderError(f"Chromium did not answer ({waiting_for}) within {self.timeout:.0f} s.")
-            ready, _, _ = select.select([self._read], [], [], left)
-            if ready:
-                chunk = os.read(self._read, 1 << 20)
-                if not chunk:
-                    raise self._died()
-                self._buffer += chunk
-        message, self._buffer = self._buffer.split(b"\0", 1)
-        return json.loads(message)
-
-    def _died(self) -> RenderError:
-        detail = "no message"
-        if self._process is not None and self._process.poll() is not None and self._process.stderr is not None:
-            detail = _last_error(self._process.stderr.read().decode("utf-8", "replace"))
-        return RenderError(f"Chromium stopped unexpectedly: {detail}")
+    _weasyprint()
 
 
-def html_to_pdf(html_path: str | Path, pdf_path: str | Path, *, timeout: float = DEFAULT_TIMEOUT) -> Path:
-    """Print ``html_path`` to ``pdf_path`` (A4, from the page's own ``@page`` CSS).
+def html_to_pdf(html: str, pdf_path: str | Path) -> Path:
+    """Print the HTML page ``html`` to ``pdf_path`` (A4, from the page's own ``@page`` CSS).
 
     Parameters
     ----------
-    html_path
-        A self-contained HTML file (images embedded).
+    html
+        A self-contained HTML page (pictures embedded as ``data:`` URIs).
     pdf_path
         The PDF to write (replaced if it exists).
-    timeout
-        Seconds before the browser is stopped and :class:`RenderError` raised.
 
     Returns
     -------
@@ -236,14 +68,25 @@ def html_to_pdf(html_path: str | Path, pdf_path: str | Path, *, timeout: float =
 
     Raises
     ------
+    InputError
+        If WeasyPrint or Pango cannot be loaded.
     RenderError
-        If Chromium is missing, fails, times out or writes no PDF.
+        If the page cannot be printed.
     """
-    with Chromium(timeout) as browser:
-        return browser.print_pdf(html_path, pdf_path)
+    weasyprint = _weasyprint()
+    from weasyprint.urls import URLFetcher
 
-
-def _last_error(stderr: str) -> str:
-    # Chromium logs harmless D-Bus complaints in containers; show the last line that is not one.
-    lines = [line for line in stderr.splitlines() if line.strip() and "dbus" not in line.lower()]
-    return lines[-1] if lines else "no message"
+    target = Path(pdf_path)
+    # WeasyPrint logs every CSS property it does not know at WARNING; a render prints nothing but its result.
+    logger = logging.getLogger("weasyprint")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        document = weasyprint.HTML(string=html, url_fetcher=URLFetcher(allowed_protocols={"data"}),
+                                   media_type="print")
+        document.write_pdf(target)
+    except (ValueError, OSError) as exc:
+        raise RenderError(f"{target.name}: the report could not be printed to PDF ({_first_line(exc)}).") from None
+    finally:
+        logger.setLevel(level)
+    return target

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import json
 import os
 import shutil
 import signal
@@ -31,7 +30,6 @@ from evalkit._version import __version__
 from evalkit.errors import InputError, RenderError
 from evalkit.run.evaluation import Evaluation, check_parameters, load_evaluation, notebook_parameters
 from evalkit.io.programme import check_period, load_programme, sha256_of
-from evalkit.report.publish import FIGURES_MIME
 
 #: Kernel that runs reports: the interpreter evalkit itself runs in.
 KERNEL = "python3"
@@ -64,13 +62,13 @@ def prepare(evaluation_path: str | Path, *, pdf: bool = False) -> tuple[Evaluati
     evaluation_path
         The evaluation's YAML file.
     pdf
-        The render will print a PDF: check that Chromium is there.
+        The render will print a PDF: check that WeasyPrint and Pango load.
 
     Raises
     ------
     InputError
         For a bad evaluation file, an unknown or mistyped parameter, bad
-        programme records, or (with ``pdf``) no Chromium to print with.
+        programme records, or (with ``pdf``) no Pango to print with.
     """
     if pdf:
         check_pdf_printer()
@@ -85,28 +83,18 @@ def prepare(evaluation_path: str | Path, *, pdf: bool = False) -> tuple[Evaluati
     return evaluation, effective
 
 
-def check_pdf_printer() -> Path:
-    """The Chromium that will print the PDF; checked before a kernel starts.
+def check_pdf_printer() -> None:
+    """Make sure the PDF can be printed (WeasyPrint and the system's Pango); checked before a kernel starts.
 
     Raises
     ------
     InputError
-        If no Chromium is found, so that a render asked for a PDF fails at
-        once instead of after running the notebook.
+        If WeasyPrint or Pango cannot be loaded, so that a render asked for a
+        PDF fails at once instead of after running the notebook.
     """
-    from evalkit.report.pdf import find_chromium
+    from evalkit.report.pdf import check_pdf_support
 
-    browser = find_chromium()
-    if browser is None:
-        override = os.environ.get("EVALKIT_CHROMIUM")
-        raise InputError(
-            f"PDF output needs Chromium, but EVALKIT_CHROMIUM={override} is not a file."
-            if override else "PDF output needs Chromium, which is not installed.",
-            parameter="pdf",
-            hint="On Debian/Ubuntu: apt-get install chromium (or set EVALKIT_CHROMIUM to a Chromium executable); "
-                 "or render without --pdf to get the HTML report only.",
-        )
-    return browser
+    check_pdf_support()
 
 
 #: The SSB file listing today's municipalities (see the PROVENANCE.md shipped beside it).
@@ -195,19 +183,17 @@ def _meta(evaluation: Evaluation, parameters: dict[str, Any]) -> dict[str, Any]:
 
 
 def collect_figures(notebook: nbformat.NotebookNode) -> dict[str, Any]:
-    """Merge every key figure the notebook recorded (``Report.record``), later wins."""
-    figures: dict[str, Any] = {}
-    for cell in notebook.cells:
-        for output in cell.get("outputs", []):
-            data = output.get("data", {})
-            if FIGURES_MIME in data:
-                figures.update(data[FIGURES_MIME])
-    return figures
+    """Every key figure the notebook recorded (its :class:`~evalkit.report.document.Record` nodes), later wins."""
+    from evalkit.report.html import figures_of, notebook_items
+
+    return figures_of(notebook_items(notebook))
 
 
 def results_json(meta: dict[str, Any], figures: dict[str, Any]) -> str:
     """``results.json`` text: sorted keys, no timestamps, so equal inputs give equal bytes."""
-    return json.dumps({"meta": meta, "figures": figures}, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    from evalkit.report.files import results_json as text
+
+    return text(meta, figures)
 
 
 def default_folder(evaluation: Evaluation, reports_root: str | Path = "reports") -> Path:
@@ -232,7 +218,7 @@ def render(
         Report folder; default ``reports/<slug>/`` (slug: the file's name
         without ``.yaml``).
     pdf
-        Also print the HTML report to ``report.pdf`` (A4, headless Chromium).
+        Also print the HTML report to ``report.pdf`` (A4, WeasyPrint).
     reports_root
         Folder of the default report folders.
 
@@ -266,13 +252,9 @@ def render(
     try:
         with _terminate_as_interrupt():
             notebook = _execute(evaluation, parameters, staging, target)
-            figures = collect_figures(notebook)
             meta = _meta(evaluation, parameters)
             try:
-                (staging / "results.json").write_text(results_json(meta, figures), encoding="utf-8")
-                from evalkit.report.html import write_outputs
-
-                write_outputs(notebook, staging, evaluation=evaluation, pdf=pdf, meta=meta)
+                figures = _write_report(notebook, staging, evaluation, meta, pdf)
                 _give_normal_mode(staging)
                 _swap_into_place(staging, target)
             except OSError as exc:
@@ -419,6 +401,22 @@ def _execute(evaluation: Evaluation, parameters: dict[str, Any], staging: Path, 
             + (f" (the executed notebook is in {failed})" if (failed / "report.ipynb").exists() else "")
         ) from None
     return nbformat.read(executed, as_version=4)
+
+
+def _write_report(notebook: nbformat.NotebookNode, staging: Path, evaluation: Evaluation, meta: dict[str, Any],
+                  pdf: bool) -> dict[str, Any]:
+    """The report's files from the executed notebook's document nodes; returns the recorded figures."""
+    from evalkit.report.files import write_report
+    from evalkit.report.html import fallback_title_page, figures_of, notebook_items, report_language
+    from evalkit.report.words import Words
+
+    items = notebook_items(notebook)
+    language = report_language(notebook, evaluation)
+    title_page = fallback_title_page(Words(language), title=evaluation.title, period=evaluation.period,
+                                     client=evaluation.client, evaluator=evaluation.evaluator,
+                                     data_date=evaluation.data_date)
+    write_report(items, staging, meta=meta, language=language, pdf=pdf, title_page=title_page)
+    return figures_of(items)
 
 
 def _first_line(text: str) -> str:
