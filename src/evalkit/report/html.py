@@ -40,6 +40,7 @@ import nbformat
 import pandas as pd
 
 from evalkit.report.i18n import check_language
+from evalkit.report.document import NODE_MIME
 from evalkit.report.publish import CHART_META, KIND, TABLE_MIME, _html_table
 
 #: Words of the report's own parts, per language.
@@ -68,6 +69,33 @@ WORDS: dict[str, dict[str, str]] = {
             "en leser kan kontrollere at inndataene er de samme ved å regne ut sjekksummene på nytt "
             "(for eksempel med sha256sum). Gjengis samme evaluering på nytt med de samme inndataene, blir "
             "results.json byte for byte lik og tables.xlsx får samme innhold."
+        ),
+        "environment": "Programvare: Python {python}, pandas {pandas}, NumPy {numpy}, matplotlib {matplotlib}.",
+    },
+    "nn": {
+        "contents": "Innhald",
+        "tables": "Tabellar",
+        "figures": "Figurar",
+        "table": "Tabell",
+        "figure": "Figur",
+        "source": "Kjelde",
+        "unit": "Eining",
+        "note": "Merk",
+        "appendix": "Vedlegg",
+        "page": "Side",
+        "of": "av",
+        "reproducibility": "Reproduserbarheit",
+        "parameters": "Parametrar notatboka vart køyrd med",
+        "inputs": "Inndata og sjekksummar (sha256)",
+        "parameter": "Parameter",
+        "value": "Verdi",
+        "file": "Fil",
+        "repro_text": (
+            "Rapporten er laga med evalkit {version} frå notatboka {notebook} (evaluering «{evaluation}»). "
+            "Tabellane under viser parametrane og sjekksummen (sha256) til kvar fil rapporten byggjer på; "
+            "ein lesar kan kontrollere at inndataa er dei same ved å rekne ut sjekksummane på nytt "
+            "(til dømes med sha256sum). Blir same evaluering gjengitt på nytt med dei same inndataa, blir "
+            "results.json byte for byte lik og tables.xlsx får same innhald."
         ),
         "environment": "Programvare: Python {python}, pandas {pandas}, NumPy {numpy}, matplotlib {matplotlib}.",
     },
@@ -218,7 +246,9 @@ def _place(output: nbformat.NotebookNode, parts: Layout, numbering: _Numbering) 
     data = output.get("data", {})
     meta = output.get("metadata", {})
     kind = meta.get(KIND)
-    if kind == "title_page" and not parts.title_page:
+    if NODE_MIME in data:
+        _place_node(data[NODE_MIME], parts, numbering)
+    elif kind == "title_page" and not parts.title_page:
         parts.title_page = data["text/html"]
         parts.title = str(data.get("text/plain", ""))
     elif kind == "key_figures" and not parts.key_figures:
@@ -241,6 +271,70 @@ def _place(output: nbformat.NotebookNode, parts: Layout, numbering: _Numbering) 
             parts.body.append(f"<div class='evalkit-output'>{markup}</div>")
     elif "image/png" in data:
         parts.body.append(f"<figure class='evalkit-plain'><img src='data:image/png;base64,{_b64(data['image/png'])}' alt=''/></figure>")
+
+
+def _place_node(node: dict, parts: Layout, numbering: _Numbering) -> None:
+    """A document node (:mod:`evalkit.report.document`) as the old layout's HTML (a bridge until the renderer reads nodes)."""
+    words = WORDS[parts.language]
+    kind, esc = node.get("kind"), html.escape
+    if kind == "heading":
+        if node.get("appendix"):
+            numbering.start_appendices()
+        level = node.get("level", 2)
+        parts.body.append(_number_headings(f"<h{level}>{esc(node['text'])}</h{level}>", parts, numbering,
+                                           appendix=bool(node.get("appendix"))))
+    elif kind == "paragraph":
+        parts.body.append(_markdown(node["markdown"]))
+    elif kind == "note":
+        parts.body.append(f"<aside class='evalkit-note evalkit-{esc(node.get('tone', 'info'))}'>{_markdown(node['markdown'])}</aside>")
+    elif kind == "title_page" and not parts.title_page:
+        rows = "".join(f"<tr><th>{esc(k)}</th><td>{esc(str(v))}</td></tr>" for k, v in node.get("facts", []) if v)
+        parts.title = node["title"]
+        parts.title_page = (
+            "<section class='evalkit-title-page'>"
+            f"<h1 class='evalkit-title'>{esc(node['title'])}</h1>"
+            + (f"<p class='evalkit-subtitle'>{esc(node['subtitle'])}</p>" if node.get("subtitle") else "")
+            + f"<table class='evalkit-title-facts'>{rows}</table>"
+            + (f"<p class='evalkit-data-note'>{esc(node['note'])}</p>" if node.get("note") else "")
+            + "</section>")
+    elif kind == "key_figures":
+        cells = "".join(f"<div class='evalkit-kf'><div class='evalkit-kf-value'>{esc(str(v))}</div>"
+                        f"<div class='evalkit-kf-label'>{esc(k)}</div></div>" for v, k in node["items"])
+        box = (f"<aside class='evalkit-key-figures'><div class='evalkit-kf-caption'>{esc(node['caption'])}</div>"
+               f"<div class='evalkit-kf-grid'>{cells}</div></aside>")
+        if parts.key_figures:
+            parts.body.append(box)
+        else:
+            parts.key_figures = box
+    elif kind == "table":
+        number = len(parts.tables) + 1
+        title = f"{words['table']} {number}: {node['caption']}"
+        numeric = node.get("numeric", [])
+        index_columns = node.get("index_columns", 0)
+        head = "".join(f"<th class='{'num' if n else 'text'}' scope='col'>{esc(h)}</th>" for h, n in zip(node["header"], numeric))
+        body = "".join(
+            "<tr>" + "".join(
+                (f"<th scope='row' class='text'>{esc(c)}</th>" if i < index_columns
+                 else f"<td class='{'num' if numeric[i] else 'text'}'>{esc(c)}</td>") for i, c in enumerate(row)) + "</tr>"
+            for row in node["cells"])
+        foot = " ".join(p for p in (esc(node["note"]) if node.get("note") else "",
+                                    f"{words['source']}: {esc(node['source'])}." if node.get("source") else "") if p)
+        size = "evalkit-short" if len(node["cells"]) <= 25 else "evalkit-long"
+        parts.tables.append((f"table-{number}", title))
+        parts.body.append(
+            f"<figure class='evalkit-table-figure {size}' id='table-{number}'><figcaption>{esc(title)}</figcaption>"
+            f"<table class='evalkit-table'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+            + (f"<p class='evalkit-source'>{foot}</p>" if foot else "") + "</figure>")
+    elif kind == "figure":
+        number = len(parts.figures) + 1
+        title = f"{words['figure']} {number}: {node['caption']}"
+        foot = " ".join(p for p in (esc(node["note"]) if node.get("note") else "",
+                                    f"{words['source']}: {esc(node['source'])}." if node.get("source") else "") if p)
+        parts.figures.append((f"figure-{number}", title))
+        parts.body.append(
+            f"<figure class='evalkit-chart' id='figure-{number}'>"
+            f"<img src='data:image/png;base64,{node['png']}' alt='{esc(title, quote=True)}'/>"
+            f"<figcaption>{esc(title)}</figcaption>" + (f"<p class='evalkit-source'>{foot}</p>" if foot else "") + "</figure>")
 
 
 def _b64(value: str | list[str]) -> str:
@@ -378,6 +472,7 @@ def _css_string(text: str) -> str:
 def _fallback_title_page(evaluation: Any, language: str) -> str:
     """A title page from the evaluation file, for notebooks that do not make one."""
     words = {"nb": ("Periode", "Oppdragsgiver", "Evaluator", "Dato for data"),
+             "nn": ("Periode", "Oppdragsgjevar", "Evaluator", "Dato for data"),
              "en": ("Period", "Client", "Evaluator", "Date of data")}[language]
     period = getattr(evaluation, "period", None)
     facts = zip(words, (f"{period[0]}–{period[1]}" if period else "", evaluation.client, evaluation.evaluator,
@@ -471,13 +566,22 @@ def _render_document(notebook, *, language=None, meta=None, evaluation=None):
 
 
 def tables_of(notebook: nbformat.NotebookNode) -> list[dict]:
-    """Every table the notebook showed with ``Report.table``, in order."""
-    return [
-        output["data"][TABLE_MIME]
-        for cell in notebook.cells
-        for output in cell.get("outputs", [])
-        if TABLE_MIME in output.get("data", {})
-    ]
+    """Every table the notebook showed with ``Report.table`` or as a Table node, in order."""
+    out: list[dict] = []
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if TABLE_MIME in data:
+                out.append(data[TABLE_MIME])
+            elif data.get(NODE_MIME, {}).get("kind") == "table":
+                node = data[NODE_MIME]
+                number = len(out) + 1
+                language = report_language(notebook)
+                out.append({"number": number, "name": node["name"], "caption": node["caption"],
+                            "source": node.get("source"), "unit": node.get("unit"), "note": node.get("note"),
+                            "index": False, "language": language,
+                            "data": {"columns": list(node["header"]), "data": [list(r) for r in node["values"]]}})
+    return out
 
 
 def charts_of(notebook: nbformat.NotebookNode) -> list[tuple[dict, bytes]]:
@@ -486,8 +590,11 @@ def charts_of(notebook: nbformat.NotebookNode) -> list[tuple[dict, bytes]]:
     for cell in notebook.cells:
         for output in cell.get("outputs", []):
             meta = output.get("metadata", {}).get(CHART_META)
+            node = output.get("data", {}).get(NODE_MIME, {})
             if meta and "image/png" in output.get("data", {}):
                 charts.append((meta, base64.b64decode(_b64(output["data"]["image/png"]))))
+            elif node.get("kind") == "figure":
+                charts.append(({"number": len(charts) + 1, "name": node["name"]}, base64.b64decode(node["png"])))
     return charts
 
 

@@ -31,6 +31,7 @@ from evalkit._version import __version__
 from evalkit.errors import InputError, RenderError
 from evalkit.run.evaluation import Evaluation, check_parameters, load_evaluation, notebook_parameters
 from evalkit.io.programme import check_period, load_programme, sha256_of
+from evalkit.report.document import NODE_MIME
 from evalkit.report.publish import FIGURES_MIME
 
 #: Kernel that runs reports: the interpreter evalkit itself runs in.
@@ -202,6 +203,9 @@ def collect_figures(notebook: nbformat.NotebookNode) -> dict[str, Any]:
             data = output.get("data", {})
             if FIGURES_MIME in data:
                 figures.update(data[FIGURES_MIME])
+            node = data.get(NODE_MIME)
+            if isinstance(node, dict) and node.get("kind") == "record":  # a chapter's Record node
+                figures.update(dict(node["figures"]))
     return figures
 
 
