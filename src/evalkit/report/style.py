@@ -93,10 +93,10 @@ class LocaleFormatter(Formatter):
         lo, hi = self.axis.get_view_interval() if self.axis is not None else (-math.inf, math.inf)
         visible = [v for v in shown if min(lo, hi) - 1e-9 <= v <= max(lo, hi) + 1e-9] or shown
         self._years = bool(visible) and all(v.is_integer() and 1800 <= v <= 2200 for v in visible)
-        # As many decimals as the tick spacing needs, at most 3.
-        steps = sorted({round(b - a, 9) for a, b in zip(shown, shown[1:]) if b > a})
-        step = steps[0] if steps else 1.0
-        self._decimals = 0 if step >= 1 else min(3, max(0, -math.floor(math.log10(step) + 1e-9)))
+        # As many decimals as the ticks need to be shown exactly, at most 3: ticks 0.25 apart read
+        # "0,25", "0,50" (one decimal from the spacing alone would round 0.25 to "0,2").
+        self._decimals = next((d for d in range(3) if all(abs(round(v, d) - v) <= 1e-9 * max(1.0, abs(v))
+                                                          for v in shown)), 3)
 
     def __call__(self, value: float, pos: int | None = None) -> str:
         if not math.isfinite(value):
