@@ -276,7 +276,8 @@ def test_names_by_language():
 
 def test_frames_held_by_results_are_copies(gjovik):
     status = budget_status(gjovik, 2018)
-    status.by_year["granted_nok"] = 0.0
+    held = status.by_year
+    held["granted_nok"] = 0.0
     frame = status.to_frame()
     frame.loc[2017, "projects"] = 99
     assert status.granted_nok == 5_500_000 and status.by_year.loc[2017, "projects"] == 5

@@ -79,4 +79,7 @@ def plot_labels(result: Any, language: str = "nb", **extra: str) -> dict[str, st
     """
     words = Words(language)
     defaults: Mapping[str, str] = getattr(result, "PLOT_LABELS", {})
-    return {key: words._(text, context="plot") for key, text in defaults.items()} | extra
+    # Number marks are the locale's (Babel), not words: "1 234,5" in Norwegian.
+    marks = {"decimal_mark": words.number(0.5, 1)[1], "group_mark": words.number(1000)[1]}
+    return {key: marks[key] if key in marks else words._(text, context="plot")
+            for key, text in defaults.items()} | extra
