@@ -73,7 +73,10 @@ class Result:
         wide = frame.copy()
         wide.index = wide.index.set_names(names)
         wide.columns = [" – ".join(map(str, c)) if isinstance(c, tuple) else str(c) for c in wide.columns]
-        return wide.reset_index().melt(id_vars=names, var_name="term", value_name="estimate")
+        taken = set(names) | set(wide.columns)
+        term = "term" if "term" not in taken else "column"
+        estimate = "estimate" if "estimate" not in taken else "value"
+        return wide.reset_index().melt(id_vars=names, var_name=term, value_name=estimate)
 
     def figures(self) -> dict[str, float | int | None]:
         """The result's ``results.json`` figures (dotted keys to numbers); none by default."""
