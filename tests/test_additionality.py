@@ -87,7 +87,7 @@ def test_net_from_attribution_and_sentence(attribution):
     en, nb = r.sentence("en"), r.sentence("nb")
     assert "16 registered new" in en and "5 net additional jobs in the municipality" in en
     assert "16 registrerte nye årsverk" in nb and "kommunen" in nb
-    fig, ax = r.plot(language="nb")
+    fig, ax = r.plot(labels={"title": "Fra brutto til netto", "decimal_mark": ","})
     assert len(ax.patches) == 8
     plt.close(fig)
 

@@ -30,3 +30,25 @@ def test_missing_and_infinite_values_read_as_signs():
 def test_unknown_language_names_the_parameter():
     with pytest.raises(InputError, match="parameter 'language'"):
         i18n.number(1, "de")
+
+
+def test_nynorsk_and_the_one_formatter():
+    from evalkit.report.words import Words
+
+    assert i18n.LANGUAGES == ("nb", "nn", "en")
+    assert i18n.nok(17_500_000, "nn") == Words("nn").nok(17_500_000) == "17,5 mill. kr"
+    assert i18n.percent(0.25, "nn", 1) == "25,0\u00a0%"
+
+
+def test_axis_ticks_show_the_decimals_they_need():
+    import matplotlib.pyplot as plt
+
+    from evalkit.report.style import localise_axes
+
+    fig, ax = plt.subplots()
+    ax.plot([0, 2.0], [0, 1])
+    ax.set_xticks([0, 0.25, 0.5, 0.75, 1.0])
+    localise_axes(fig, "nb")
+    fig.canvas.draw()
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["0,00", "0,25", "0,50", "0,75", "1,00"]
+    plt.close(fig)

@@ -18,12 +18,12 @@ from evalkit import InputError, load_programme
 from evalkit.methods.descriptive.monitoring import (
     budget_forecast,
     budget_status,
-    phase_name,
     priority_spread,
     read_population_panel,
     region_population,
-    sector_name,
 )
+from evalkit.report.i18n import category_name, phase_name, sector_name
+from evalkit.report.words import LANGUAGES, Words
 
 POPULATION = table_path("population")
 GJOVIKREGIONEN = ["3407", "3442", "3443", "3447", "3448"]
@@ -119,8 +119,10 @@ def test_forecast_at_last_years_rate_by_hand(tmp_path):
     # 400 000 of the 2010-2011 firm frame left at 300 000 a year: used up during 2013.
     assert forecast.status_frame_used_year == 2013
     assert forecast.figures()["forecast.budget_use_share"] == 0.625
-    assert "300 000 kr" in forecast.assumption("nb") or "300\u00a0000 kr" in forecast.assumption("nb")
-    assert "as much is granted each year from 2012 to 2013 as in 2011" in forecast.assumption("en")
+    # The assumption is said by the report's template, from the forecast's context.
+    assumption = {lang: Words(lang).text("monitoring/forecast_assumption", **forecast.context()) for lang in LANGUAGES}
+    assert "300 000 kr i året" in assumption["nb"].replace("\u00a0", " ") and "kvart år frå 2012 til 2013" in assumption["nn"]
+    assert "as much is granted each year from 2012 to 2013 as in 2011" in assumption["en"]
 
 
 def test_forecast_at_the_mean_rate_and_a_shorter_horizon(tmp_path):
@@ -138,7 +140,7 @@ def test_forecast_with_no_grants_in_the_status_year_never_uses_the_frame(tmp_pat
     forecast = budget_forecast(status)
     assert forecast.rate_nok == 0 and forecast.status_frame_used_year is None
     assert forecast.budget_use_share == pytest.approx(100_000 / 1_600_000)
-    assert "never" in forecast.summary()
+    assert forecast.context()["status_frame_used_year"] is None
 
 
 def test_forecast_when_the_frame_is_already_used(tiny):
@@ -254,7 +256,8 @@ def test_results_plot_and_show_themselves(gjovik, tiny):
     for result in results:
         fig, ax = result.plot()
         assert ax.has_data() and fig is ax.figure
-        assert "<table" in result._repr_html_() and result.summary() in repr(result)
+        assert "<table" in result._repr_html_() and type(result).__name__ in repr(result)
+        assert all(isinstance(k, str) for k in result.context())
         assert all(isinstance(v, (int, float)) or v is None for v in result.figures().values())
         assert not any(isinstance(v, float) and math.isnan(v) for v in result.figures().values())
         matplotlib.pyplot.close(fig)
@@ -267,3 +270,14 @@ def test_names_by_language():
     assert phase_name("forstudie", "en") == "Pre-study" and phase_name("forstudie", "nb") == "Forstudie"
     assert sector_name("Bioøkonomi", "en") == "Bioeconomy" and sector_name("Bioøkonomi", "nb") == "Bioøkonomi"
     assert sector_name("Romfart", "en") == "Romfart"
+    assert phase_name("hovedprosjekt", "nn") == "Hovudprosjekt" and sector_name("Annet", "nn") == "Anna"
+    assert category_name("forprosjekt", "en") == "Pre-project" and category_name(2017, "en") == 2017
+
+
+def test_frames_held_by_results_are_copies(gjovik):
+    status = budget_status(gjovik, 2018)
+    held = status.by_year
+    held["granted_nok"] = 0.0
+    frame = status.to_frame()
+    frame.loc[2017, "projects"] = 99
+    assert status.granted_nok == 5_500_000 and status.by_year.loc[2017, "projects"] == 5

@@ -88,9 +88,9 @@ def test_prop99_placebo_ranks_california_first(prop99):
     assert placebo.p_value == pytest.approx(1 / 39)
     ratio = placebo.to_frame().loc["California", "mspe_ratio"]
     assert ratio == pytest.approx(130, rel=0.15)
-    fig, ax = placebo.plot(max_pre_rmspe_ratio=5)
+    fig, ax = placebo.plot_gaps(max_pre_rmspe_ratio=5)
     assert len(ax.lines) > 10
-    fig2, _ = placebo.plot(kind="ratios")
+    fig2, _ = placebo.plot_ratios()
     lo, hi = placebo.att_band()
     assert lo < 0 < hi
 

@@ -177,7 +177,7 @@ def test_monte_carlo_displays():
     assert "90 % intervall" in mc.sentence("nb") and "90% interval" in mc.sentence("en")
     assert list(mc.tidy().columns) == ["outcome", "point", "p05", "p50", "p95"]
     for outcome in ("net_additional_jobs", "cost_per_net_job"):
-        fig, _ = mc.plot(outcome)
+        fig, _ = mc.plot_outcome(outcome)
         plt.close(fig)
 
 

@@ -55,7 +55,7 @@ import numpy as np
 import pandas as pd
 from scipy.linalg import null_space
 
-from evalkit.results import ResultDisplay
+from evalkit.results import Result
 from evalkit.errors import InputError
 
 __all__ = [
@@ -79,7 +79,7 @@ _RECOVERY_TOL = 1e-9
 
 
 @dataclass(frozen=True, eq=False, repr=False)  # repr from ResultDisplay: shows only what is publishable
-class ProtectedTable(ResultDisplay):
+class ProtectedTable(Result):
     """A table of firm data made safe to publish.
 
     Attributes
@@ -222,12 +222,13 @@ class ProtectedTable(ResultDisplay):
         rows, cols = self.published.index, self.published.columns
         return [(rows[i], cols[j]) for i, j in _recoverable(grid_status, lines)]
 
-    def plot(self, ax=None, lang: Literal["en", "nb"] = "en"):  # noqa: ANN001 - matplotlib Axes
+    def plot(self, ax=None, *, labels: dict[str, str] | None = None):  # noqa: ANN001 - matplotlib Axes
         """Bar chart of the published interior cells; suppressed cells get no bar.
 
         A suppressed cell is marked with ``":"`` at the base of its place and
         the footnote is written under the chart, so the chart publishes no
-        more than the table.
+        more than the table. ``labels``: ``ylabel`` (default the value's name)
+        and ``footnote`` (default :meth:`footnote` in English; pass the report's).
 
         Returns
         -------
@@ -256,10 +257,11 @@ class ProtectedTable(ResultDisplay):
                 ax.annotate(SUPPRESSED, (xi, 0), ha="center", va="bottom")
         ax.set_xticks(positions)
         ax.set_xticklabels([str(r) for r in interior.index], rotation=30, ha="right")
-        ax.set_ylabel(self.value_name)
+        labels = labels or {}
+        ax.set_ylabel(labels.get("ylabel", self.value_name))
         if self.is_two_way:
             ax.legend(title=str(interior.columns.name or ""), fontsize="small")
-        note = self.footnote(lang)
+        note = labels["footnote"] if "footnote" in labels else self.footnote("en")
         if note:
             fig.text(0.01, 0.01, note.replace("`", ""), fontsize="small", ha="left", va="bottom")
         return fig, ax

@@ -5,7 +5,7 @@ grid) so that every chart of a report looks the same whoever wrote the
 ``plot()`` that made it; :class:`evalkit.report.publish.Report` applies it when a
 notebook creates its report. :func:`localise_axes` makes tick labels follow
 the report's language (``1 234`` and ``0,5`` in Norwegian) with Babel, via
-:mod:`evalkit.report.i18n`.
+:class:`evalkit.report.words.Words` (the one number formatter of a report).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import matplotlib as mpl
 from matplotlib.figure import Figure
 from matplotlib.ticker import Formatter, ScalarFormatter
 
-from evalkit.report import i18n
+from evalkit.report.words import Words
 
 #: The report palette: dark blue first (the programme), then colours that stay apart in greyscale print.
 PALETTE = ("#1f3b5a", "#d9822b", "#3a8d7f", "#8c8c8c", "#b5443b", "#6b5b95", "#c5a632")
@@ -82,7 +82,8 @@ class LocaleFormatter(Formatter):
     """
 
     def __init__(self, language: str = "nb") -> None:
-        self.language = i18n.check_language(language)
+        self.words = Words(language)
+        self.language = self.words.language
         self._decimals = 0
         self._years = False
 
@@ -92,10 +93,10 @@ class LocaleFormatter(Formatter):
         lo, hi = self.axis.get_view_interval() if self.axis is not None else (-math.inf, math.inf)
         visible = [v for v in shown if min(lo, hi) - 1e-9 <= v <= max(lo, hi) + 1e-9] or shown
         self._years = bool(visible) and all(v.is_integer() and 1800 <= v <= 2200 for v in visible)
-        # As many decimals as the tick spacing needs, at most 3.
-        steps = sorted({round(b - a, 9) for a, b in zip(shown, shown[1:]) if b > a})
-        step = steps[0] if steps else 1.0
-        self._decimals = 0 if step >= 1 else min(3, max(0, -math.floor(math.log10(step) + 1e-9)))
+        # As many decimals as the ticks need to be shown exactly, at most 3: ticks 0.25 apart read
+        # "0,25", "0,50" (one decimal from the spacing alone would round 0.25 to "0,2").
+        self._decimals = next((d for d in range(3) if all(abs(round(v, d) - v) <= 1e-9 * max(1.0, abs(v))
+                                                          for v in shown)), 3)
 
     def __call__(self, value: float, pos: int | None = None) -> str:
         if not math.isfinite(value):
@@ -104,7 +105,7 @@ class LocaleFormatter(Formatter):
             return str(int(value))
         if abs(value) < 10 ** -(self._decimals + 3):
             value = 0.0  # no "-0"
-        return i18n.number(value, self.language, self._decimals)
+        return self.words.number(value, self._decimals)
 
 
 def localise_axes(fig: Figure, language: str) -> Figure:

@@ -21,7 +21,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from evalkit.results import ResultDisplay
+from evalkit.results import Result
 from evalkit.report import i18n
 from evalkit.errors import InputError
 
@@ -235,7 +235,7 @@ def comparison_paths(panel: pd.DataFrame, hierarchy: pd.DataFrame, *, treated: s
 
 
 @dataclass(frozen=True, eq=False, repr=False)
-class MarylandGrade(ResultDisplay):
+class MarylandGrade(Result):
     """Evidence grade on the Maryland Scientific Methods Scale (1-5)."""
 
     level: int
@@ -312,7 +312,7 @@ def maryland_grade(
 
 
 @dataclass(frozen=True, eq=False, repr=False)
-class Triangulation(ResultDisplay):
+class Triangulation(Result):
     """Bottom-up net additional jobs beside the top-down counterfactual gap."""
 
     bottom_up: float

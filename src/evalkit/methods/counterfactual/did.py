@@ -26,7 +26,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from evalkit.results import ResultDisplay
+from evalkit.results import Result
 from evalkit.errors import InputError
 
 __all__ = ["DiDResult", "EventStudyResult", "did", "event_study"]
@@ -120,7 +120,7 @@ def _fit_two_way(
 
 
 @dataclass(frozen=True, eq=False, repr=False)
-class DiDResult(ResultDisplay):
+class DiDResult(Result):
     """A difference-in-differences estimate.
 
     ``att`` is the coefficient on treated x post; ``se`` its standard error
@@ -320,7 +320,7 @@ def did(
 
 
 @dataclass(frozen=True, eq=False, repr=False)
-class EventStudyResult(ResultDisplay):
+class EventStudyResult(Result):
     """Leads and lags of the treatment effect around its start.
 
     ``coefficients`` has one row per relative period (``event_time``, 0 = the

@@ -43,6 +43,7 @@ import pandas as pd
 from scipy.special import expit, ndtri
 
 from evalkit.errors import InputError
+from evalkit.results import Result
 
 __all__ = ["StaggeredAggregate", "StaggeredDiD", "staggered_did"]
 
@@ -456,8 +457,8 @@ def _short(x: float) -> str:
     return "nan" if not np.isfinite(x) else f"{x:.4f}"
 
 
-@dataclass(frozen=True, eq=False)
-class StaggeredAggregate:
+@dataclass(frozen=True, eq=False, repr=False)
+class StaggeredAggregate(Result):
     """One aggregation of group-time ATTs (R ``did::aggte``).
 
     Attributes
@@ -620,8 +621,8 @@ class StaggeredAggregate:
         return fig, ax
 
 
-@dataclass(frozen=True, eq=False)
-class StaggeredDiD:
+@dataclass(frozen=True, eq=False, repr=False)
+class StaggeredDiD(Result):
     """Group-time average treatment effects (R ``did::att_gt``).
 
     Attributes

@@ -64,7 +64,7 @@ import pandas as pd
 from scipy.linalg.lapack import dposv as _dposv
 from scipy.optimize import minimize, nnls
 
-from evalkit.results import ResultDisplay
+from evalkit.results import Result
 from evalkit.report import i18n
 from evalkit.errors import InputError
 
@@ -650,7 +650,7 @@ def _rmspe(x: np.ndarray) -> float:
 
 
 @dataclass(frozen=True, eq=False, repr=False)
-class SyntheticControlResult(ResultDisplay):
+class SyntheticControlResult(Result):
     """A fitted synthetic control.
 
     Attributes
@@ -713,7 +713,7 @@ class SyntheticControlResult(ResultDisplay):
         w = self.weights[self.weights >= min_weight].sort_values(ascending=False)
         return w.rename("weight").rename_axis("donor").reset_index()
 
-    # ---- ResultDisplay
+    # ---- Result
     def to_frame(self) -> pd.DataFrame:
         frame = pd.DataFrame(
             {
@@ -773,14 +773,18 @@ class SyntheticControlResult(ResultDisplay):
         """The frame behind :meth:`plot`."""
         return self.to_frame()
 
-    def plot(self, axes: Sequence[Any] | None = None, *, labels: dict[str, str] | None = None):
-        """Treated vs synthetic (left) and the gap (right); returns ``(fig, axes)``."""
+    def plot(self, ax: Sequence[Any] | None = None, *, labels: dict[str, str] | None = None):
+        """Treated vs synthetic (left) and the gap (right); returns ``(fig, axes)``.
+
+        ``ax``: two axes to draw on (default a new figure with two).
+        """
         import matplotlib.pyplot as plt
 
         labels = labels or {}
-        if axes is None:
+        if ax is None:
             fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
         else:
+            axes = ax
             fig = axes[0].figure
         frame = self.to_frame()
         ax0, ax1 = axes[0], axes[1]
@@ -929,7 +933,7 @@ def _result_from_fit(problem: _Problem, treated: Hashable, donors: Sequence[Hash
 
 
 @dataclass(frozen=True, eq=False, repr=False)
-class PlaceboResult(ResultDisplay):
+class PlaceboResult(Result):
     """In-space placebo: the gaps of every unit when treated as if treated.
 
     ``gaps`` is a time x unit frame, the real treated unit first.
@@ -1004,19 +1008,25 @@ class PlaceboResult(ResultDisplay):
     def get_plot_data(self) -> pd.DataFrame:
         return self.gaps
 
-    def plot(
-        self,
-        ax: Any | None = None,
-        *,
-        kind: Literal["gaps", "ratios"] = "gaps",
-        max_pre_rmspe_ratio: float | None = None,
-        labels: dict[str, str] | None = None,
-    ):
-        """Spaghetti plot of placebo gaps (``kind="gaps"``) or the ratio ranking.
+    def plot(self, ax: Any | None = None, *, labels: dict[str, str] | None = None):
+        """Spaghetti plot of every placebo's gap (:meth:`plot_gaps` trims poor pre-period fits)."""
+        return self.plot_gaps(ax, labels=labels)
+
+    def plot_ratios(self, ax: Any | None = None, *, labels: dict[str, str] | None = None):
+        """The post/pre RMSPE ratio of every unit, ranked (ADH 2010, fig. 8)."""
+        return self._plot(ax, kind="ratios", max_pre_rmspe_ratio=None, labels=labels)
+
+    def plot_gaps(self, ax: Any | None = None, *, max_pre_rmspe_ratio: float | None = None,
+                  labels: dict[str, str] | None = None):
+        """Spaghetti plot of placebo gaps.
 
         ``max_pre_rmspe_ratio`` drops placebos whose pre-RMSPE is more than
         that multiple of the treated unit's (ADH 2010, figs. 5-7).
         """
+        return self._plot(ax, kind="gaps", max_pre_rmspe_ratio=max_pre_rmspe_ratio, labels=labels)
+
+    def _plot(self, ax: Any | None, *, kind: Literal["gaps", "ratios"], max_pre_rmspe_ratio: float | None,
+              labels: dict[str, str] | None):
         import matplotlib.pyplot as plt
 
         labels = labels or {}
@@ -1050,7 +1060,7 @@ class PlaceboResult(ResultDisplay):
 
 
 @dataclass(frozen=True, eq=False, repr=False)
-class LeaveOneOutResult(ResultDisplay):
+class LeaveOneOutResult(Result):
     """Leave-one-out robustness: the synthetic path without each weighted donor."""
 
     base: SyntheticControlResult
@@ -1067,9 +1077,11 @@ class LeaveOneOutResult(ResultDisplay):
             f"(all donors: {self.base.att:.3f})."
         )
 
-    def plot(self, ax: Any | None = None):
+    def plot(self, ax: Any | None = None, *, labels: dict[str, str] | None = None):
         """Treated, synthetic and the leave-one-out synthetic paths; returns ``(fig, ax)``."""
         import matplotlib.pyplot as plt
+
+        labels = labels or {}
 
         if ax is None:
             fig, ax = plt.subplots(figsize=(7, 4))
@@ -1078,9 +1090,10 @@ class LeaveOneOutResult(ResultDisplay):
         for d in self.synthetic_paths:
             ax.plot(self.synthetic_paths.index, self.synthetic_paths[d], color="lightgrey", lw=1)
         ax.plot(self.base.treated_path.index, self.base.treated_path, color="black", lw=2, label=str(self.base.treated))
-        ax.plot(self.base.synthetic_path.index, self.base.synthetic_path, color="tab:blue", ls="--", lw=2, label="synthetic")
+        ax.plot(self.base.synthetic_path.index, self.base.synthetic_path, color="tab:blue", ls="--", lw=2,
+                label=labels.get("synthetic", "synthetic"))
         ax.axvline(self.base.treatment_start, color="grey", ls=":", lw=1)
-        ax.set_ylabel(self.base.outcome)
+        ax.set_ylabel(labels.get("outcome", self.base.outcome))
         ax.legend(frameon=False)
         fig.tight_layout()
         return fig, ax

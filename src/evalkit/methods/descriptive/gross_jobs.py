@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from evalkit.results import ResultDisplay
+from evalkit.results import Result
 from evalkit.errors import InputError
 from evalkit.methods.descriptive.portfolio import Portfolio
 from evalkit.io.programme import Programme
@@ -23,8 +23,8 @@ if TYPE_CHECKING:
     import matplotlib.pyplot as plt
 
 
-@dataclass(frozen=True, repr=False)
-class GrossJobs(ResultDisplay):
+@dataclass(frozen=True, eq=False, repr=False)
+class GrossJobs(Result):
     """Registered jobs (FTE), new and secured.
 
     Attributes
@@ -93,8 +93,8 @@ def expected_jobs(programme: Programme) -> float:
     return float(programme.survey["expected_jobs"].sum(skipna=True))
 
 
-@dataclass(frozen=True, repr=False)
-class TargetAttainment(ResultDisplay):
+@dataclass(frozen=True, eq=False, repr=False)
+class TargetAttainment(Result):
     """Registered jobs against the programme's quantitative target.
 
     Attributes
@@ -185,8 +185,8 @@ def target_attainment(gross: GrossJobs, target: float, expected: float = float("
     )
 
 
-@dataclass(frozen=True, repr=False)
-class CostPerRegisteredJob(ResultDisplay):
+@dataclass(frozen=True, eq=False, repr=False)
+class CostPerRegisteredJob(Result):
     """Cost per registered (gross) job, before attribution or additionality.
 
     Attributes

@@ -17,6 +17,8 @@ Conventions
 * *Granted* is ``grant_approved_nok`` in the year the grant was approved;
   *paid* is ``grant_paid_nok`` so far. The data model has no payment dates, so
   paid amounts are shown under the year the grant was approved.
+* Results hold figures, not words: a report's chapters
+  (:mod:`evalkit.report.chapters.monitoring`) write the sentences.
 * All functions are pure; SSB's population table is read by
   :func:`evalkit.io.ssb.read_population_panel` (the I/O edge), re-exported here.
 """
@@ -26,15 +28,13 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import pandas as pd
 
-from evalkit.results import ResultDisplay
 from evalkit.errors import InputError
-# Phase and sector names live in i18n (one place for every report); kept importable from here.
-from evalkit.report.i18n import PHASE_NAMES, SECTOR_NAMES, phase_name, sector_name  # noqa: F401
 from evalkit.io.programme import Programme
+from evalkit.results import Result
 from evalkit.io.ssb import read_population_panel  # noqa: F401  the one reader of SSB 07459, kept importable from here
 
 if TYPE_CHECKING:
@@ -59,8 +59,8 @@ def _share(part: float, whole: float) -> float:
 # --- the region --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, repr=False)
-class RegionPopulation(ResultDisplay):
+@dataclass(frozen=True, eq=False, repr=False)
+class RegionPopulation(Result):
     """The population of a programme's region on 1 January of one year.
 
     Attributes
@@ -84,29 +84,34 @@ class RegionPopulation(ResultDisplay):
         """Number of municipalities in the region."""
         return len(self.by_municipality)
 
-    def to_frame(self) -> pd.DataFrame:
-        return self.by_municipality
+    PLOT_LABELS: ClassVar[dict[str, str]] = {"xlabel": "Inhabitants"}
 
-    def summary(self) -> str:
-        return f"{self.municipalities} municipalities, {self.total:,} inhabitants on 1 January {self.year} (SSB 07459)."
+    def to_frame(self) -> pd.DataFrame:
+        return self.by_municipality.copy()
+
+    def context(self) -> dict[str, Any]:
+        """Plain values for templates: year, inhabitants, municipalities and their names."""
+        return {"year": self.year, "total": self.total, "municipalities": self.municipalities,
+                "names": [str(n) for n in self.by_municipality["municipality_name"]]}
 
     def figures(self) -> dict[str, float]:
         """This result's ``results.json`` figures."""
         return {"region.population": self.total, "region.municipalities": self.municipalities,
                 "region.population_year": self.year}
 
-    def plot(self, ax: plt.Axes | None = None, *, xlabel: str = "Inhabitants") -> tuple[plt.Figure, plt.Axes]:
+    def plot(self, ax: plt.Axes | None = None, *, labels: dict[str, str] | None = None) -> tuple[plt.Figure, plt.Axes]:
         """Inhabitants per municipality, largest on top.
 
         Returns
         -------
         (fig, ax)
         """
+        words = self._labels(labels)
         import matplotlib.pyplot as plt  # here: pyplot costs ~0.3 s at import
         fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(7.5, 3.2))
         data = self.by_municipality.sort_values("population")
         ax.barh(data["municipality_name"], data["population"], color=_BLUE)
-        ax.set_xlabel(xlabel)
+        ax.set_xlabel(words["xlabel"])
         ax.spines[["top", "right"]].set_visible(False)
         return fig, ax
 
@@ -163,8 +168,8 @@ def region_population(panel: pd.DataFrame, codes: Sequence[str], year: int) -> R
 # --- the budget frame ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, repr=False)
-class BudgetStatus(ResultDisplay):
+@dataclass(frozen=True, eq=False, repr=False)
+class BudgetStatus(Result):
     """The frame, what has been granted and paid, by year, at the end of ``status_year``.
 
     Attributes
@@ -248,15 +253,25 @@ class BudgetStatus(ResultDisplay):
         """Grants as a share of the firm frame so far."""
         return _share(self.granted_nok, self.firm_frame_nok)
 
-    def to_frame(self) -> pd.DataFrame:
-        return self.by_year
+    PLOT_LABELS: ClassVar[dict[str, str]] = {
+        "firm_frame": "Frame for firms", "granted": "Granted", "paid": "Paid so far", "ylabel": "NOK million"}
 
-    def summary(self) -> str:
-        return (
-            f"End {self.status_year}: {self.projects} projects granted NOK {self.granted_nok:,.0f} "
-            f"(paid {self.paid_nok:,.0f}) = {self.firm_share:.0%} of the frame of NOK {self.frame_nok:,.0f} "
-            f"for {self.first_year}-{self.status_year} (target {self.firm_share_target:.0%} to firms)."
-        )
+    def to_frame(self) -> pd.DataFrame:
+        return self.by_year.copy()
+
+    def context(self) -> dict[str, Any]:
+        """Plain values for templates: the status's amounts, shares and years, and the grants of each year."""
+        to_date = self._to_date
+        return {
+            "status_year": self.status_year, "first_year": self.first_year, "last_year": self.last_year,
+            "years": [int(y) for y in to_date.index], "granted_by_year": [float(v) for v in to_date["granted_nok"]],
+            "projects": self.projects, "frame_nok": self.frame_nok, "firm_frame_nok": self.firm_frame_nok,
+            "frame_period_nok": self.frame_period_nok, "firm_frame_period_nok": self.firm_frame_period_nok,
+            "frame_per_year_nok": self.frame_period_nok / len(self.by_year),
+            "granted_nok": self.granted_nok, "paid_nok": self.paid_nok, "firm_share": self.firm_share,
+            "firm_share_planned": self.firm_share_planned, "firm_share_target": self.firm_share_target,
+            "firm_frame_used": self.firm_frame_used,
+        }
 
     def figures(self) -> dict[str, float]:
         """This result's ``results.json`` figures."""
@@ -281,8 +296,7 @@ class BudgetStatus(ResultDisplay):
         -------
         (fig, ax)
         """
-        words = {"firm_frame": "Frame for firms", "granted": "Granted", "paid": "Paid so far",
-                 "ylabel": "NOK million"} | (labels or {})
+        words = self._labels(labels)
         import matplotlib.pyplot as plt  # here: pyplot costs ~0.3 s at import
         fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(7.5, 3.6))
         data = self._to_date / 1e6
@@ -358,8 +372,8 @@ def budget_status(programme: Programme, status_year: int, *, firm_share_target: 
 # --- priorities: sectors and phases -------------------------------------------------------------
 
 
-@dataclass(frozen=True, repr=False)
-class PrioritySpread(ResultDisplay):
+@dataclass(frozen=True, eq=False, repr=False)
+class PrioritySpread(Result):
     """Projects and grants by sector and phase, against the programme's priorities.
 
     Attributes
@@ -426,15 +440,30 @@ class PrioritySpread(ResultDisplay):
         out["share_of_grants"] = out["granted_nok"] / self._total if self._total else float("nan")
         return out
 
+    PLOT_LABELS: ClassVar[dict[str, str]] = {"xlabel": "NOK million granted"}
+
     def to_frame(self) -> pd.DataFrame:
         return self.by_sector()
 
-    def summary(self) -> str:
-        return (
-            f"{self.priority_sector_share:.0%} of grants to the priority sectors "
-            f"({self.priority_sectors_covered} of {len(self.priority_sectors)} covered); "
-            f"{self.early_phase_share:.0%} to early phases."
-        )
+    def priority_shares(self) -> dict[str, float]:
+        """Each priority sector's share of the grants to the priority sectors (0 for one without projects)."""
+        money = self.granted["total"].reindex(list(self.priority_sectors), fill_value=0.0)
+        whole = float(money.sum())
+        return {str(s): _share(float(v), whole) for s, v in money.items()}
+
+    def context(self) -> dict[str, Any]:
+        """Plain values for templates: shares, counts and the priorities judged against."""
+        by_phase = self.by_phase()
+        later = by_phase.loc[[p for p in by_phase.index if p not in self.early_phases]]
+        return {
+            "priority_sector_share": self.priority_sector_share, "early_phase_share": self.early_phase_share,
+            "early_phase_projects": self.early_phase_projects, "projects": int(self.projects["total"].sum()),
+            "priority_sectors": list(self.priority_sectors), "early_phases": list(self.early_phases),
+            "priority_sectors_covered": self.priority_sectors_covered,
+            "sector_shares": {str(k): float(v) for k, v in self.by_sector()["share_of_grants"].items()},
+            "priority_shares": self.priority_shares(),
+            "later_phase_projects": {str(k): int(v) for k, v in later["projects"].items() if v > 0},
+        }
 
     def figures(self) -> dict[str, float]:
         """This result's ``results.json`` figures."""
@@ -451,13 +480,13 @@ class PrioritySpread(ResultDisplay):
         Parameters
         ----------
         labels
-            Display names of phases and ``xlabel``.
+            ``xlabel`` and display names of phases and sectors (data codes: ``forstudie``, ``Industri``).
 
         Returns
         -------
         (fig, ax)
         """
-        words = {"xlabel": "NOK million granted"} | (labels or {})
+        words = self._labels(labels)
         import matplotlib.pyplot as plt  # here: pyplot costs ~0.3 s at import
         fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(7.5, 3.2))
         phases = [c for c in self.granted.columns if c != "total"]
@@ -467,6 +496,7 @@ class PrioritySpread(ResultDisplay):
         for colour, phase in zip(colours, phases):
             ax.barh(data.index, data[phase], left=left, color=colour, label=words.get(phase, phase))
             left = left + data[phase]
+        ax.set_yticks(range(len(data.index)), [words.get(str(sector), str(sector)) for sector in data.index])
         ax.set_xlabel(words["xlabel"])
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=len(phases), frameon=False)
         ax.spines[["top", "right"]].set_visible(False)
@@ -515,8 +545,8 @@ def priority_spread(
 # --- the forecast -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, repr=False)
-class BudgetForecast(ResultDisplay):
+@dataclass(frozen=True, eq=False, repr=False)
+class BudgetForecast(Result):
     """Projected grants to the end of the programme period.
 
     Attributes
@@ -564,33 +594,21 @@ class BudgetForecast(ResultDisplay):
             return None
         return self.status_year + math.ceil(remaining / self.rate_nok - 1e-9)
 
-    def assumption(self, language: str = "en") -> str:
-        """The forecast's assumption in words (``nb`` or ``en``)."""
-        from evalkit.report.i18n import check_language, nok
-
-        check_language(language)
-        rate = nok(self.rate_nok, language)
-        if self.method == "last_year":
-            return (f"Prognosen forutsetter at det innvilges like mye hvert år fra {self.status_year + 1} til {self.end_year} "
-                    f"som i {self.status_year} ({rate} i året)." if language == "nb" else
-                    f"The forecast assumes that as much is granted each year from {self.status_year + 1} to "
-                    f"{self.end_year} as in {self.status_year} ({rate} a year).")
-        return (f"Prognosen forutsetter at det innvilges gjennomsnittet av årene til og med {self.status_year} "
-                f"hvert år fra {self.status_year + 1} til {self.end_year} ({rate} i året; lineær fremskriving)."
-                if language == "nb" else
-                f"The forecast assumes that the mean yearly grants up to {self.status_year} continue each year "
-                f"from {self.status_year + 1} to {self.end_year} ({rate} a year; a linear extrapolation).")
+    PLOT_LABELS: ClassVar[dict[str, str]] = {
+        "frame": "Frame for firms, cumulative", "actual": "Granted, cumulative", "forecast": "Forecast",
+        "ylabel": "NOK million"}
 
     def to_frame(self) -> pd.DataFrame:
-        return self.path
+        return self.path.copy()
 
-    def summary(self) -> str:
-        used = self.status_frame_used_year
-        return (
-            f"At NOK {self.rate_nok:,.0f} a year ({self.method}), {self.budget_use_share:.0%} of the firm frame "
-            f"is granted by {self.end_year}; the frame to {self.status_year} is fully granted "
-            + (f"in {used}." if used is not None else "never.")
-        )
+    def context(self) -> dict[str, Any]:
+        """Plain values for templates: the method, the rate, the years and the projected use."""
+        return {
+            "method": self.method, "rate_nok": self.rate_nok, "status_year": self.status_year,
+            "end_year": self.end_year, "granted_end_nok": self.granted_end_nok,
+            "budget_use_share": self.budget_use_share, "status_frame_used_year": self.status_frame_used_year,
+            "status_frame_nok": self.status_frame_nok,
+        }
 
     def figures(self) -> dict[str, float]:
         """This result's ``results.json`` figures."""
@@ -609,8 +627,7 @@ class BudgetForecast(ResultDisplay):
         -------
         (fig, ax)
         """
-        words = {"frame": "Frame for firms, cumulative", "actual": "Granted, cumulative",
-                 "forecast": "Forecast", "ylabel": "NOK million"} | (labels or {})
+        words = self._labels(labels)
         import matplotlib.pyplot as plt  # here: pyplot costs ~0.3 s at import
         fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(7.5, 3.6))
         data = self.path

@@ -11,12 +11,12 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from evalkit.results import ResultDisplay
+from evalkit.results import Result
 from evalkit.io.programme import Programme
 
 
-@dataclass(frozen=True, repr=False)
-class Portfolio(ResultDisplay):
+@dataclass(frozen=True, eq=False, repr=False)
+class Portfolio(Result):
     """Inputs and activity of a programme.
 
     Attributes

@@ -17,12 +17,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
-from evalkit.results import ResultDisplay
+from evalkit.results import Result
 from evalkit.methods.net_effect.assumptions import Assumptions, assumptions_for
 from evalkit.report import i18n
 from evalkit.methods.net_effect.attribution import JobAttribution, file_row, require_columns, source_file
@@ -92,8 +92,8 @@ def _check_answer_weights(answer_weights: Mapping[str, float | None] | None) -> 
     return weights
 
 
-@dataclass(frozen=True, repr=False)
-class SurveyDeadweight(ResultDisplay):
+@dataclass(frozen=True, eq=False, repr=False)
+class SurveyDeadweight(Result):
     """Deadweight estimated from the firm survey.
 
     Attributes
@@ -177,9 +177,15 @@ class SurveyDeadweight(ResultDisplay):
             f"{rr}%), {dw}% of the supported activity would have happened without the support (deadweight)."
         )
 
-    def plot(self, ax: Any = None, language: str = "en") -> tuple[Any, Any]:
+    #: Default labels of :meth:`plot` (English message ids; the report translates them).
+    PLOT_LABELS: ClassVar[dict[str, str]] = {
+        "xlabel": "answers", "title": "What would have happened without the support?"}
+
+    def plot(self, ax: Any = None, *, labels: dict[str, str] | None = None) -> tuple[Any, Any]:
         """Horizontal bars: number of answers per category. Returns ``(fig, ax)``."""
         import matplotlib.pyplot as plt
+
+        words = self._labels(labels)
 
         if ax is None:
             fig, ax = plt.subplots(figsize=(6.5, 3.2))
@@ -187,10 +193,8 @@ class SurveyDeadweight(ResultDisplay):
             fig = ax.figure
         table = self.categories
         ax.barh(table.index.astype(str)[::-1], table["answers"].to_numpy()[::-1], color="#4c72b0")
-        ax.set_xlabel("svar" if language == "nb" else "answers")
-        ax.set_title(
-            "Hva ville skjedd uten støtten?" if language == "nb" else "What would have happened without the support?"
-        )
+        ax.set_xlabel(words["xlabel"])
+        ax.set_title(words["title"])
         fig.tight_layout()
         return fig, ax
 
@@ -315,8 +319,8 @@ def survey_deadweight(
     )
 
 
-@dataclass(frozen=True, repr=False)
-class NetAdditionalJobs(ResultDisplay):
+@dataclass(frozen=True, eq=False, repr=False)
+class NetAdditionalJobs(Result):
     """Gross-to-net step table of the programme's jobs.
 
     Attributes
@@ -438,7 +442,11 @@ class NetAdditionalJobs(ResultDisplay):
             f"that is about {net} net additional jobs in {scale}."
         )
 
-    def plot(self, ax: Any = None, language: str = "en") -> tuple[Any, Any]:
+    #: Default labels of :meth:`plot`: the steps, axis and title (English message ids), and the decimal mark.
+    PLOT_LABELS: ClassVar[dict[str, str]] = dict(_STEP_LABELS["en"]) | {
+        "ylabel": "full-time jobs", "title": "From gross to net", "decimal_mark": ".", "group_mark": ","}
+
+    def plot(self, ax: Any = None, *, labels: dict[str, str] | None = None) -> tuple[Any, Any]:
         """Waterfall from gross to net additional jobs. Returns ``(fig, ax)``."""
         import matplotlib.pyplot as plt
 
@@ -446,7 +454,9 @@ class NetAdditionalJobs(ResultDisplay):
             fig, ax = plt.subplots(figsize=(7.5, 3.8))
         else:
             fig = ax.figure
-        labels = _STEP_LABELS.get(language, _STEP_LABELS["en"])
+        labels = self._labels(labels)
+        marks = {",": labels["group_mark"], ".": labels["decimal_mark"]}
+        shown = lambda v: "".join(marks.get(c, c) for c in f"{v:,.1f}")  # noqa: E731
         steps = self.steps
         names, bottoms, heights, colours, texts = [], [], [], [], []
         for _, row in steps.iterrows():
@@ -456,20 +466,20 @@ class NetAdditionalJobs(ResultDisplay):
                 bottoms.append(0.0)
                 heights.append(row["jobs_after"])
                 colours.append("#4c72b0" if key == "gross_new" else "#2a9d8f")
-                texts.append(i18n.number(row["jobs_after"], language, 1))
+                texts.append(shown(row["jobs_after"]))
             else:
                 change = row["change"]
                 bottoms.append(min(row["jobs_before"], row["jobs_after"]))
                 heights.append(abs(change))
                 colours.append("#c44e52" if change < 0 else "#55a868")
-                texts.append(("+" if change >= 0 else "") + i18n.number(change, language, 1))
+                texts.append(("+" if change >= 0 else "") + shown(change))
         x = np.arange(len(names))
         ax.bar(x, heights, bottom=bottoms, color=colours, edgecolor="none")
         for xi, b, h, text in zip(x, bottoms, heights, texts):
             ax.annotate(text, (xi, b + h), ha="center", va="bottom", fontsize=8)
         ax.set_xticks(x, names, rotation=30, ha="right")
-        ax.set_ylabel("årsverk" if language == "nb" else "full-time jobs")
-        ax.set_title("Fra brutto til netto" if language == "nb" else "From gross to net")
+        ax.set_ylabel(labels["ylabel"])
+        ax.set_title(labels["title"])
         ax.axhline(0, color="black", linewidth=0.6)
         ax.margins(y=0.12)
         fig.tight_layout()

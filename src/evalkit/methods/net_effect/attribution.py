@@ -27,7 +27,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from evalkit.results import ResultDisplay
+from evalkit.results import Result
 from evalkit.report import i18n
 from evalkit.errors import InputError
 from evalkit.io.programme import file_row  # the loader keeps each row's number in the file
@@ -93,8 +93,8 @@ def check_period(period: tuple[int, int]) -> tuple[int, int]:
     return start, end
 
 
-@dataclass(frozen=True, repr=False)
-class JobAttribution(ResultDisplay):
+@dataclass(frozen=True, eq=False, repr=False)
+class JobAttribution(Result):
     """Registered jobs and the programme's share of them, per project and per firm.
 
     Attributes

@@ -22,12 +22,12 @@ Leverage = private co-funding per programme NOK.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
-from evalkit.results import ResultDisplay
+from evalkit.results import Result
 from evalkit.methods.net_effect.additionality import NetAdditionalJobs
 from evalkit.report import i18n
 from evalkit.methods.net_effect.attribution import file_row, require_columns, source_file
@@ -188,8 +188,8 @@ def cost_by_year(
     return table
 
 
-@dataclass(frozen=True, repr=False)
-class CostPerJob(ResultDisplay):
+@dataclass(frozen=True, eq=False, repr=False)
+class CostPerJob(Result):
     """Cost per gross job, per net additional job and per net job-year.
 
     Attributes
@@ -274,23 +274,28 @@ class CostPerJob(ResultDisplay):
         )
         return f"Each gross job cost the public purse about NOK {gross} thousand, {tail}"
 
-    def plot(self, ax: Any = None, language: str = "en") -> tuple[Any, Any]:
+    #: Default labels of :meth:`plot` (English message ids; the report translates them).
+    PLOT_LABELS: ClassVar[dict[str, str]] = {
+        "gross": "per gross job", "net": "per net additional job", "net_year": "per net job-year (PV)",
+        "xlabel": "NOK thousand"}
+
+    def plot(self, ax: Any = None, *, labels: dict[str, str] | None = None) -> tuple[Any, Any]:
         """Bars: public cost per gross job, net additional job and net job-year."""
         import matplotlib.pyplot as plt
+
+        words = self._labels(labels)
 
         if ax is None:
             fig, ax = plt.subplots(figsize=(6.0, 3.2))
         else:
             fig = ax.figure
-        labels = {"en": ["per gross job", "per net additional job", "per net job-year (PV)"],
-                  "nb": ["per brutto arbeidsplass", "per netto arbeidsplass", "per netto årsverk (nåverdi)"]}
         values = [self.gross_public_nok, self.net_additional_public_nok, self.net_job_year_public_nok]
         shown = np.array(values[::-1], dtype=float) / 1000
         unbounded = ~np.isfinite(shown)
-        ax.barh(labels.get(language, labels["en"])[::-1], np.where(unbounded, 0.0, shown), color="#4c72b0")
+        ax.barh([words["net_year"], words["net"], words["gross"]], np.where(unbounded, 0.0, shown), color="#4c72b0")
         for y in np.flatnonzero(unbounded):  # no net jobs: the cost per net job has no finite value
             ax.annotate("∞", (0, y), xytext=(4, 0), textcoords="offset points", va="center")
-        ax.set_xlabel("tusen kroner" if language == "nb" else "NOK thousand")
+        ax.set_xlabel(words["xlabel"])
         fig.tight_layout()
         return fig, ax
 

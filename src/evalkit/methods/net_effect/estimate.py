@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from evalkit.results import ResultDisplay
+from evalkit.results import Result
 from evalkit.methods.net_effect.additionality import (
     DEFAULT_ANSWER_WEIGHTS,
     NetAdditionalJobs,
@@ -85,8 +85,8 @@ NET_EFFECT_FIGURES: tuple[str, ...] = (
 )
 
 
-@dataclass(frozen=True, repr=False)
-class NetEffect(ResultDisplay):
+@dataclass(frozen=True, eq=False, repr=False)
+class NetEffect(Result):
     """Everything issue 3 computes for one programme."""
 
     attribution: JobAttribution

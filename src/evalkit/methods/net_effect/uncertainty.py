@@ -23,12 +23,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
-from evalkit.results import ResultDisplay
+from evalkit.results import Result
 from evalkit.methods.net_effect.additionality import NetAdditionalJobs, gross_to_net_ratio
 from evalkit.methods.net_effect.assumptions import ADDITIONALITY_FACTORS, UNCERTAIN_PARAMETERS
 from evalkit.report import i18n
@@ -166,8 +166,8 @@ def _bootstrap_deadweight(
     return np.clip(out, 0.0, 1.0), int(empty.sum())
 
 
-@dataclass(frozen=True, repr=False)
-class MonteCarloResult(ResultDisplay):
+@dataclass(frozen=True, eq=False, repr=False)
+class MonteCarloResult(Result):
     """Monte-Carlo draws and 5-95 % intervals of the net effect.
 
     Attributes
@@ -242,9 +242,18 @@ class MonteCarloResult(ResultDisplay):
             f"and {cost} (90% interval)."
         )
 
-    def plot(self, outcome: str = "net_additional_jobs", ax: Any = None, language: str = "en") -> tuple[Any, Any]:
-        """Histogram of one outcome with its point estimate and 5-95 % interval."""
+    #: Default labels of the plots (English message ids; the report translates them).
+    PLOT_LABELS: ClassVar[dict[str, str]] = dict(_LABELS["en"])
+
+    def plot(self, ax: Any = None, *, labels: dict[str, str] | None = None) -> tuple[Any, Any]:
+        """Histogram of the net additional jobs with the point estimate and 5-95 % interval."""
+        return self.plot_outcome("net_additional_jobs", ax, labels=labels)
+
+    def plot_outcome(self, outcome: str, ax: Any = None, *, labels: dict[str, str] | None = None) -> tuple[Any, Any]:
+        """Histogram of one outcome (:data:`OUTCOMES`) with its point estimate and 5-95 % interval."""
         import matplotlib.pyplot as plt
+
+        words = self._labels(labels)
 
         if outcome not in OUTCOMES:
             raise InputError(f"unknown outcome {outcome!r}.", parameter="outcome", hint="Use one of " + ", ".join(OUTCOMES))
@@ -261,7 +270,7 @@ class MonteCarloResult(ResultDisplay):
         ax.axvline(float(self.intervals.loc[outcome, "point"]), color="black", label="point")
         for v in (lo, hi):
             ax.axvline(v, color="#c44e52", linestyle="--")
-        ax.set_xlabel(_LABELS.get(language, _LABELS["en"])[outcome])
+        ax.set_xlabel(words[outcome])
         fig.tight_layout()
         return fig, ax
 
@@ -341,8 +350,8 @@ def simulate_net_effect(
     )
 
 
-@dataclass(frozen=True, repr=False)
-class Tornado(ResultDisplay):
+@dataclass(frozen=True, eq=False, repr=False)
+class Tornado(Result):
     """One-at-a-time sensitivity of an outcome, ranked by swing.
 
     Attributes
@@ -405,7 +414,13 @@ class Tornado(ResultDisplay):
             f"the {labels[self.outcome]} varies from {show(lo)} to {show(hi)}."
         )
 
-    def plot(self, ax: Any = None, language: str = "en") -> tuple[Any, Any]:
+    #: Default labels of :meth:`plot`: parameters, outcomes (``<outcome>_thousand`` for costs in NOK thousand), ends.
+    PLOT_LABELS: ClassVar[dict[str, str]] = dict(_LABELS["en"]) | {
+        "cost_per_net_job_thousand": "cost per net job (NOK thousand)",
+        "cost_per_net_job_year_thousand": "cost per net job-year (NOK thousand, PV)",
+        "low": "low end", "high": "high end"}
+
+    def plot(self, ax: Any = None, *, labels: dict[str, str] | None = None) -> tuple[Any, Any]:
         """Tornado chart: bars from the outcome at the low to the high end. Returns ``(fig, ax)``."""
         import matplotlib.pyplot as plt
 
@@ -413,7 +428,7 @@ class Tornado(ResultDisplay):
             fig, ax = plt.subplots(figsize=(7.0, 0.45 * len(self.table) + 1.2))
         else:
             fig = ax.figure
-        labels = _LABELS.get(language, _LABELS["en"])
+        labels = self._labels(labels)
         table = self.table.iloc[::-1]
         y = np.arange(len(table))
         scale = 1000.0 if "cost" in self.outcome else 1.0
@@ -426,17 +441,14 @@ class Tornado(ResultDisplay):
             values = table[column].to_numpy(dtype=float) / scale
             shown = np.where(np.isfinite(values), values, cap)
             ax.barh(y, shown - centre, left=centre, color=colour, alpha=0.85,
-                    label=("lav verdi" if column == "outcome_low" else "høy verdi") if language == "nb"
-                    else ("low end" if column == "outcome_low" else "high end"))
+                    label=labels["low"] if column == "outcome_low" else labels["high"])
             for yi, v in zip(y, values):
                 if not np.isfinite(v):  # no net jobs at this end: the cost is unbounded
                     ax.annotate("∞", (cap, yi), ha="left", va="center", fontsize=10)
         ax.axvline(centre, color="black", linewidth=0.8)
         ax.set_yticks(y, [labels.get(p, p) for p in table.index])
-        label = labels.get(self.outcome, self.outcome)
-        if scale > 1:
-            label = label.replace("(NOK", "(NOK thousand").replace("(kr", "(tusen kr")
-        ax.set_xlabel(label)
+        key = f"{self.outcome}_thousand" if scale > 1 else self.outcome
+        ax.set_xlabel(labels.get(key, labels.get(self.outcome, self.outcome)))
         ax.legend(loc="lower right", fontsize=8)
         fig.tight_layout()
         return fig, ax

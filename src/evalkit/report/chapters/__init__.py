@@ -1,0 +1,1 @@
+"""Chapters of the reports: functions of the results that return document nodes."""
