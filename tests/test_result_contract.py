@@ -102,6 +102,16 @@ def instances() -> dict[type, Result]:
     micro = pd.DataFrame({"sector": ["a", "a", "a", "b", "b"], "org_number": ["1", "2", "3", "4", "5"],
                           "value": [10.0, 12.0, 9.0, 50.0, 1.0]})
     out.append(protect_table(micro, rows="sector", value="value"))
+    from evalkit.methods.counterfactual.conformal import conformal_inference
+    from evalkit.methods.counterfactual.pooled import pooled_synthetic_control
+    from evalkit.methods.counterfactual.sdid import synthetic_did
+
+    out.append(synthetic_did(panel, unit="unit", time="year", outcome="y", treated="T", treatment_start=2008, reps=20))
+    wide = panel.pivot(index="year", columns="unit", values="y")
+    out.append(conformal_inference(wide["T"].to_numpy(), wide.drop(columns="T").to_numpy(),
+                                   int((wide.index < 2008).sum())))
+    out.append(pooled_synthetic_control(panel, unit="unit", time="year", outcome="y",
+                                        starts={"T": 2008}, normalise=None, permutations=49))
     return {type(r): r for r in out}
 
 

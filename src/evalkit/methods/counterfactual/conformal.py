@@ -49,6 +49,7 @@ import pandas as pd
 from scipy.optimize import nnls
 
 from evalkit.errors import InputError
+from evalkit.results import Result
 
 __all__ = ["ConformalResult", "conformal_inference"]
 
@@ -129,7 +130,7 @@ class _Problem:
 
 
 @dataclass(frozen=True, eq=False)
-class ConformalResult:
+class ConformalResult(Result):
     """A conformal test of a constant effect and the confidence set from inverting it.
 
     ``p_value`` tests ``H0: effect = null`` in every post-period; ``statistic``

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.errors import InputError
+from evalkit.results import Result
 from evalkit.methods.counterfactual.synthetic_control import simplex_least_squares
 
 #: Fewest pre-treatment periods a treated unit needs to get a synthetic control.
@@ -63,7 +64,7 @@ def _fit_gaps(y: np.ndarray, Y0: np.ndarray, n_pre: int) -> tuple[np.ndarray, fl
 
 
 @dataclass(frozen=True, eq=False)
-class PooledSyntheticControl:
+class PooledSyntheticControl(Result):
     """Result of :func:`pooled_synthetic_control` (Cavallo, Galiani, Noy & Pantano 2013).
 
     ``units`` has one row per treated unit (start, pre-period RMSPE, mean gap

@@ -52,6 +52,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.errors import InputError
+from evalkit.results import Result
 
 __all__ = ["SyntheticDiD", "synthetic_did"]
 
@@ -321,7 +322,7 @@ def _jackknife_se(Y, N0, T0, omega, lam) -> float:
 
 
 @dataclass(frozen=True, eq=False)
-class SyntheticDiD:
+class SyntheticDiD(Result):
     """A synthetic difference-in-differences estimate.
 
     ``att`` is the SDID estimate of the average effect on the treated over the
