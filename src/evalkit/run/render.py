@@ -195,13 +195,17 @@ def _meta(evaluation: Evaluation, parameters: dict[str, Any]) -> dict[str, Any]:
 
 
 def collect_figures(notebook: nbformat.NotebookNode) -> dict[str, Any]:
-    """Merge every key figure the notebook recorded (``Report.record``), later wins."""
+    """Merge every key figure the notebook recorded (``Report.record`` or a ``Record`` node), later wins."""
+    from evalkit.report.document import NODE_MIME
+
     figures: dict[str, Any] = {}
     for cell in notebook.cells:
         for output in cell.get("outputs", []):
             data = output.get("data", {})
             if FIGURES_MIME in data:
                 figures.update(data[FIGURES_MIME])
+            elif NODE_MIME in data and data[NODE_MIME].get("kind") == "record":
+                figures.update({k: v for k, v in data[NODE_MIME]["figures"]})
     return figures
 
 
@@ -265,7 +269,10 @@ def render(
         ) from None
     try:
         with _terminate_as_interrupt():
-            notebook = _execute(evaluation, parameters, staging, target)
+            from evalkit.report.node_outputs import as_report_outputs
+
+            # Chapters show document nodes; the renderer below reads Report outputs.
+            notebook = as_report_outputs(_execute(evaluation, parameters, staging, target))
             figures = collect_figures(notebook)
             meta = _meta(evaluation, parameters)
             try:

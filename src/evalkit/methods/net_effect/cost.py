@@ -29,7 +29,6 @@ import pandas as pd
 
 from evalkit.results import ResultDisplay
 from evalkit.methods.net_effect.additionality import NetAdditionalJobs
-from evalkit.report import i18n
 from evalkit.methods.net_effect.attribution import file_row, require_columns, source_file
 from evalkit.errors import InputError
 
@@ -256,41 +255,42 @@ class CostPerJob(ResultDisplay):
             f"{self.discount_rate:.0%}, {self.persistence_years:g} years); leverage {self.leverage:.2f}."
         )
 
-    def sentence(self, language: str = "en") -> str:
-        """One plain sentence on cost per job."""
-        gross = i18n.number(self.gross_public_nok / 1000, language, 0)
-        net = i18n.number(self.net_additional_public_nok / 1000, language, 0)
-        unbounded = not np.isfinite(self.net_additional_public_nok)
-        if language == "nb":
-            tail = (
-                "men programmet kan ikke tilskrives netto addisjonelle arbeidsplasser, så kostnaden per netto "
-                "arbeidsplass er ikke definert."
-                if unbounded else f"hver netto addisjonelle arbeidsplass om lag {net} tusen kroner."
-            )
-            return f"Hver brutto arbeidsplass kostet det offentlige om lag {gross} tusen kroner, {tail}"
-        tail = (
-            "but no net additional jobs are claimed, so there is no finite cost per net job."
-            if unbounded else f"each net additional job about NOK {net} thousand."
-        )
-        return f"Each gross job cost the public purse about NOK {gross} thousand, {tail}"
+    def context(self) -> dict[str, Any]:
+        """Plain values for the report's templates (no words); an unbounded cost is ``None``."""
+        finite = lambda v: float(v) if np.isfinite(v) else None  # noqa: E731
+        return {
+            "gross_public_nok": finite(self.gross_public_nok),
+            "net_additional_public_nok": finite(self.net_additional_public_nok),
+            "net_job_year_public_nok": finite(self.net_job_year_public_nok),
+            "net_job_years": float(self.net_job_years),
+            "unbounded": not np.isfinite(self.net_additional_public_nok),
+            "leverage": float(self.leverage),
+            "discount_rate": float(self.discount_rate),
+            "persistence_years": float(self.persistence_years),
+            "base_year": int(self.base_year),
+            "include_cofunders": bool(self.include_cofunders),
+        }
 
-    def plot(self, ax: Any = None, language: str = "en") -> tuple[Any, Any]:
-        """Bars: public cost per gross job, net additional job and net job-year."""
+    def plot(self, ax: Any = None, *, labels: dict[str, str] | None = None) -> tuple[Any, Any]:
+        """Bars: public cost per gross job, net additional job and net job-year.
+
+        ``labels``: ``gross``, ``net``, ``net_job_year`` (the bars) and ``xlabel`` (default English).
+        """
         import matplotlib.pyplot as plt
 
         if ax is None:
             fig, ax = plt.subplots(figsize=(6.0, 3.2))
         else:
             fig = ax.figure
-        labels = {"en": ["per gross job", "per net additional job", "per net job-year (PV)"],
-                  "nb": ["per brutto arbeidsplass", "per netto arbeidsplass", "per netto årsverk (nåverdi)"]}
+        words = {"gross": "per gross job", "net": "per net additional job", "net_job_year": "per net job-year (PV)",
+                 "xlabel": "NOK thousand"} | dict(labels or {})
         values = [self.gross_public_nok, self.net_additional_public_nok, self.net_job_year_public_nok]
         shown = np.array(values[::-1], dtype=float) / 1000
         unbounded = ~np.isfinite(shown)
-        ax.barh(labels.get(language, labels["en"])[::-1], np.where(unbounded, 0.0, shown), color="#4c72b0")
+        ax.barh([words["net_job_year"], words["net"], words["gross"]], np.where(unbounded, 0.0, shown), color="#4c72b0")
         for y in np.flatnonzero(unbounded):  # no net jobs: the cost per net job has no finite value
             ax.annotate("∞", (0, y), xytext=(4, 0), textcoords="offset points", va="center")
-        ax.set_xlabel("tusen kroner" if language == "nb" else "NOK thousand")
+        ax.set_xlabel(words["xlabel"])
         fig.tight_layout()
         return fig, ax
 

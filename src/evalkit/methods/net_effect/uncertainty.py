@@ -31,7 +31,6 @@ import pandas as pd
 from evalkit.results import ResultDisplay
 from evalkit.methods.net_effect.additionality import NetAdditionalJobs, gross_to_net_ratio
 from evalkit.methods.net_effect.assumptions import ADDITIONALITY_FACTORS, UNCERTAIN_PARAMETERS
-from evalkit.report import i18n
 from evalkit.methods.net_effect.cost import CostPerJob, discount_factors, persistence_annuity
 from evalkit.errors import InputError
 
@@ -40,36 +39,15 @@ OUTCOMES: tuple[str, ...] = ("net_additional_jobs", "cost_per_net_job", "cost_pe
 
 _CHUNK = 20_000  # draws per block: bounds memory of the bootstrap index matrix
 
-_LABELS = {
-    "en": {
-        "leakage": "leakage", "deadweight": "deadweight", "displacement": "displacement",
-        "substitution": "substitution", "multiplier": "multiplier",
-        "persistence_years": "persistence (years)", "discount_rate": "discount rate",
-        "net_additional_jobs": "net additional jobs", "cost_per_net_job": "cost per net job (NOK)",
-        "cost_per_net_job_year": "cost per net job-year (NOK, PV)",
-    },
-    "nb": {
-        "leakage": "lekkasje", "deadweight": "dødvekt", "displacement": "fortrengning",
-        "substitution": "substitusjon", "multiplier": "multiplikator",
-        "persistence_years": "varighet (år)", "discount_rate": "kalkulasjonsrente",
-        "net_additional_jobs": "netto addisjonelle arbeidsplasser", "cost_per_net_job": "kostnad per netto arbeidsplass (kr)",
-        "cost_per_net_job_year": "kostnad per netto årsverk (kr, nåverdi)",
-    },
+#: Default (English) labels of parameters and outcomes in charts; ``plot(labels=...)`` overrides them.
+LABELS: dict[str, str] = {
+    "leakage": "leakage", "deadweight": "deadweight", "displacement": "displacement",
+    "substitution": "substitution", "multiplier": "multiplier",
+    "persistence_years": "persistence (years)", "discount_rate": "discount rate",
+    "net_additional_jobs": "net additional jobs", "cost_per_net_job": "cost per net job (NOK thousand)",
+    "cost_per_net_job_year": "cost per net job-year (NOK thousand, PV)",
+    "low_end": "low end", "high_end": "high end",
 }
-
-
-_SENTENCE_LABELS = {
-    "en": {**_LABELS["en"], "net_additional_jobs": "number of net additional jobs",
-           "cost_per_net_job": "cost per net job", "cost_per_net_job_year": "cost per net job-year"},
-    "nb": {**_LABELS["nb"], "net_additional_jobs": "antall netto addisjonelle arbeidsplasser",
-           "cost_per_net_job": "kostnaden per netto arbeidsplass", "cost_per_net_job_year": "kostnaden per netto årsverk"},
-}
-
-
-def _g(value: float, language: str) -> str:
-    """A parameter value as short as it goes, with the reader's decimal mark."""
-    text = f"{value:g}"
-    return text.replace(".", ",") if language == "nb" else text
 
 
 @dataclass(frozen=True)
@@ -215,35 +193,27 @@ class MonteCarloResult(ResultDisplay):
             + (f" {self.note}" if self.note else "")
         )
 
-    def sentence(self, language: str = "en") -> str:
-        """One plain sentence with the 5-95 % intervals."""
-        lo, hi = (i18n.number(v, language, 0) for v in self.interval("net_additional_jobs"))
-        c_lo, c_hi = self.interval("cost_per_net_job")
-        clo = i18n.number(c_lo / 1000, language, 0)
-        chi = i18n.number(c_hi / 1000, language, 0)
-        if language == "nb":
-            cost = (
-                f"kostnaden mellom {clo} og {chi} tusen kroner per netto arbeidsplass"
-                if np.isfinite(c_hi)
-                else f"kostnaden fra {clo} tusen kroner per netto arbeidsplass og oppover, siden intervallet "
-                f"omfatter null netto arbeidsplasser"
-            )
-            return (
-                f"Med usikkerheten i forutsetningene tatt med ligger nettoeffekten mellom {lo} og {hi} "
-                f"arbeidsplasser og {cost} (90 % intervall)."
-            )
-        cost = (
-            f"the cost between NOK {clo} and {chi} thousand per net job"
-            if np.isfinite(c_hi)
-            else f"the cost from NOK {clo} thousand per net job upwards, as the interval includes zero net jobs"
-        )
-        return (
-            f"Allowing for the uncertainty of the assumptions, the net effect lies between {lo} and {hi} jobs "
-            f"and {cost} (90% interval)."
-        )
+    def context(self) -> dict[str, Any]:
+        """Plain values for the report's templates (no words); an unbounded cost is ``None``."""
+        finite = lambda v: float(v) if np.isfinite(v) else None  # noqa: E731
+        net_low, net_high = self.interval("net_additional_jobs")
+        cost_low, cost_high = self.interval("cost_per_net_job")
+        return {
+            "n_draws": int(self.n_draws),
+            "seed": int(self.seed),
+            "net_point": float(self.intervals.loc["net_additional_jobs", "point"]),
+            "net_low": net_low,
+            "net_high": net_high,
+            "cost_point": finite(self.intervals.loc["cost_per_net_job", "point"]),
+            "cost_low": finite(cost_low),
+            "cost_high": finite(cost_high),
+            "cost_unbounded": not np.isfinite(cost_high),
+            "deadweight_bootstrapped": bool(self.deadweight_bootstrapped),
+        }
 
-    def plot(self, outcome: str = "net_additional_jobs", ax: Any = None, language: str = "en") -> tuple[Any, Any]:
-        """Histogram of one outcome with its point estimate and 5-95 % interval."""
+    def plot(self, outcome: str = "net_additional_jobs", ax: Any = None, *,
+             labels: Mapping[str, str] | None = None) -> tuple[Any, Any]:
+        """Histogram of one outcome with its point estimate and 5-95 % interval (``labels`` override :data:`LABELS`)."""
         import matplotlib.pyplot as plt
 
         if outcome not in OUTCOMES:
@@ -252,6 +222,7 @@ class MonteCarloResult(ResultDisplay):
             fig, ax = plt.subplots(figsize=(6.5, 3.2))
         else:
             fig = ax.figure
+        words = LABELS | dict(labels or {})
         values = self.draws[outcome].to_numpy()
         lo, hi = self.interval(outcome)
         finite = values[np.isfinite(values)]
@@ -261,7 +232,7 @@ class MonteCarloResult(ResultDisplay):
         ax.axvline(float(self.intervals.loc[outcome, "point"]), color="black", label="point")
         for v in (lo, hi):
             ax.axvline(v, color="#c44e52", linestyle="--")
-        ax.set_xlabel(_LABELS.get(language, _LABELS["en"])[outcome])
+        ax.set_xlabel(words[outcome])
         fig.tight_layout()
         return fig, ax
 
@@ -377,43 +348,38 @@ class Tornado(ResultDisplay):
             f"({row['outcome_low']:,.1f} to {row['outcome_high']:,.1f} over {row['low']:g}-{row['high']:g})."
         )
 
-    def sentence(self, language: str = "en") -> str:
-        """One plain sentence naming the parameter that matters most."""
-        labels = _SENTENCE_LABELS.get(language, _SENTENCE_LABELS["en"])
-        top = self.table.index[0]
+    def context(self) -> dict[str, Any]:
+        """Plain values for the report's templates (no words): the parameter that matters most.
+
+        ``outcome_low``/``outcome_high`` are the outcome's lower and higher value over that
+        parameter's range (``None`` where unbounded: no net jobs).
+        """
+        top = str(self.table.index[0])
         row = self.table.iloc[0]
-        lo, hi = sorted((row["outcome_low"], row["outcome_high"]))
-        cost = "cost" in self.outcome
+        low, high = sorted((float(row["outcome_low"]), float(row["outcome_high"])), key=lambda v: (not np.isfinite(v), v))
+        finite = lambda v: float(v) if np.isfinite(v) else None  # noqa: E731
+        return {
+            "outcome": self.outcome,
+            "top": top,
+            "range_low": float(row["low"]),
+            "range_high": float(row["high"]),
+            "outcome_low": finite(low),
+            "outcome_high": finite(high),
+            "point_outcome": finite(self.point_outcome),
+        }
 
-        def show(value: float) -> str:
-            if not np.isfinite(value):
-                return "uendelig (ingen netto arbeidsplasser)" if language == "nb" else "infinity (no net jobs)"
-            if not cost:
-                return i18n.number(value, language, 0)
-            amount = i18n.number(value / 1000, language, 0)
-            return f"{amount} tusen kroner" if language == "nb" else f"NOK {amount} thousand"
+    def plot(self, ax: Any = None, *, labels: Mapping[str, str] | None = None) -> tuple[Any, Any]:
+        """Tornado chart: bars from the outcome at the low to the high end. Returns ``(fig, ax)``.
 
-        if language == "nb":
-            return (
-                f"Resultatet avhenger mest av {labels[top]}: over spennet {_g(row['low'], language)}-"
-                f"{_g(row['high'], language)} "
-                f"varierer {labels[self.outcome]} fra {show(lo)} til {show(hi)}."
-            )
-        return (
-            f"The result depends most on {labels[top]}: over its range {_g(row['low'], language)}-"
-            f"{_g(row['high'], language)}, "
-            f"the {labels[self.outcome]} varies from {show(lo)} to {show(hi)}."
-        )
-
-    def plot(self, ax: Any = None, language: str = "en") -> tuple[Any, Any]:
-        """Tornado chart: bars from the outcome at the low to the high end. Returns ``(fig, ax)``."""
+        ``labels`` override :data:`LABELS` (parameters, the outcome's axis, ``low_end``/``high_end``).
+        """
         import matplotlib.pyplot as plt
 
         if ax is None:
             fig, ax = plt.subplots(figsize=(7.0, 0.45 * len(self.table) + 1.2))
         else:
             fig = ax.figure
-        labels = _LABELS.get(language, _LABELS["en"])
+        words = LABELS | dict(labels or {})
         table = self.table.iloc[::-1]
         y = np.arange(len(table))
         scale = 1000.0 if "cost" in self.outcome else 1.0
@@ -426,17 +392,13 @@ class Tornado(ResultDisplay):
             values = table[column].to_numpy(dtype=float) / scale
             shown = np.where(np.isfinite(values), values, cap)
             ax.barh(y, shown - centre, left=centre, color=colour, alpha=0.85,
-                    label=("lav verdi" if column == "outcome_low" else "høy verdi") if language == "nb"
-                    else ("low end" if column == "outcome_low" else "high end"))
+                    label=words["low_end"] if column == "outcome_low" else words["high_end"])
             for yi, v in zip(y, values):
                 if not np.isfinite(v):  # no net jobs at this end: the cost is unbounded
                     ax.annotate("∞", (cap, yi), ha="left", va="center", fontsize=10)
         ax.axvline(centre, color="black", linewidth=0.8)
-        ax.set_yticks(y, [labels.get(p, p) for p in table.index])
-        label = labels.get(self.outcome, self.outcome)
-        if scale > 1:
-            label = label.replace("(NOK", "(NOK thousand").replace("(kr", "(tusen kr")
-        ax.set_xlabel(label)
+        ax.set_yticks(y, [words.get(p, p) for p in table.index])
+        ax.set_xlabel(words.get(self.outcome, self.outcome))
         ax.legend(loc="lower right", fontsize=8)
         fig.tight_layout()
         return fig, ax
