@@ -8,6 +8,8 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
+
+from evalkit.report.words import Words  # noqa: E402
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
@@ -84,7 +86,11 @@ def test_net_from_attribution_and_sentence(attribution):
     assert r.gross == pytest.approx(9.0)
     assert r.net == pytest.approx(9.0 * 0.556875)
     assert r.net_by_year().sum() == pytest.approx(r.net)
-    en, nb = r.sentence("en"), r.sentence("nb")
+    c = r.context()
+    assert c["registered_new"] == pytest.approx(16.0) and c["net"] == pytest.approx(r.net)
+    assert c["spatial_scale"] == "local" and c["deadweight"] == r.factors["deadweight"]
+    en = Words("en").text("final_evaluation/net_effect", **c, net_shown=5, net_low=1, net_high=9)
+    nb = Words("nb").text("final_evaluation/net_effect", **c, net_shown=5, net_low=1, net_high=9)
     assert "16 registered new" in en and "5 net additional jobs in the municipality" in en
     assert "16 registrerte nye årsverk" in nb and "kommunen" in nb
     fig, ax = r.plot(labels={"title": "Fra brutto til netto", "decimal_mark": ","})
@@ -175,8 +181,9 @@ def test_zero_job_weights_fall_back_to_answers(attribution):
 
 def test_survey_result_displays(attribution):
     s = survey_deadweight(frames.survey(), attribution)
-    assert "62 %" in s.sentence("nb") and "3 av 4" in s.sentence("nb")
-    assert "62%" in s.sentence("en")
+    nb, en = (Words(lang).text("final_evaluation/survey", **s.context()) for lang in ("nb", "en"))
+    assert "62 %" in nb and "3 av 4" in nb
+    assert "62%" in en
     fig, _ = s.plot()
     plt.close(fig)
 

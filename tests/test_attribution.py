@@ -99,13 +99,18 @@ def test_expected_jobs_reported_apart_with_realisation_rate():
     assert a.attributed_new_fte == pytest.approx(9.0)  # registered jobs untouched
 
 
-def test_sentences_in_both_languages():
+def test_context_fills_the_attribution_sentence_in_every_language():
+    from evalkit.report.words import Words, check_language
+
     a = attribute_jobs(frames.projects(), frames.jobs(), period=frames.PERIOD)
-    assert "9,0" in a.sentence("nb") and "16,0" in a.sentence("nb")
-    assert "9.0" in a.sentence("en")
+    c = a.context()
+    assert c["attributed_new_fte"] == pytest.approx(9.0) and c["registered_new_fte"] == pytest.approx(16.0)
+    text = {lang: Words(lang).text("final_evaluation/attribution", **c, cofunded=0, projects=3) for lang in ("nb", "nn", "en")}
+    assert "9,0" in text["nb"] and "16,0" in text["nb"] and "16,0" in text["nn"]
+    assert "9.0" in text["en"]
     assert "JobAttribution" in repr(a) and "<table" in a._repr_html_()
     with pytest.raises(InputError, match="language"):
-        a.sentence("de")
+        check_language("de")
 
 
 def test_unknown_basis_names_the_parameter():

@@ -121,7 +121,8 @@ def test_invalid_cost_inputs_rejected():
 
 def test_cost_result_displays():
     c = cost_per_job(frames.budget(), frames.projects(), net_additional_jobs(10.0))
-    assert "tusen kroner" in c.sentence("nb") and "NOK" in c.sentence("en")
+    context = c.context()
+    assert context["gross_public_nok"] == pytest.approx(c.gross_public_nok) and context["unbounded"] is False
     assert set(c.tidy().columns) == {"basis", "measure", "variable", "value"}
     fig, _ = c.plot()
     plt.close(fig)

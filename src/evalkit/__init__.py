@@ -54,6 +54,9 @@ _API: dict[str, str] = {
     # evalkit.report.publish
     "Report": "evalkit.report.publish",
 
+    # evalkit.report.words
+    "Words": "evalkit.report.words",
+
     # evalkit.report.method_appendix
     "net_effect_choices": "evalkit.report.method_appendix",
     "net_effect_method": "evalkit.report.method_appendix",
@@ -134,7 +137,8 @@ _API: dict[str, str] = {
     "available_jobs": "evalkit.run.parallel",
 }
 #: Modules reachable as attributes (``ek.ssb.read_municipality_hierarchy``).
-_MODULES: dict[str, str] = {'ssb': 'evalkit.io.ssb', 'counterfactual': 'evalkit.methods.counterfactual.design', 'i18n': 'evalkit.report.i18n'}
+_MODULES: dict[str, str] = {'ssb': 'evalkit.io.ssb', 'counterfactual': 'evalkit.methods.counterfactual.design', 'i18n': 'evalkit.report.i18n',
+                           'chapters': 'evalkit.report.chapters'}
 
 __all__ = sorted([*_API, *_MODULES, "__version__"])
 

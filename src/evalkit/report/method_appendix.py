@@ -1,10 +1,12 @@
-"""The method appendix: the choices behind a report's net-effect figures, stated in nb or en.
+"""The method appendix: the choices behind a report's net-effect figures, in the report's language.
 
 A final evaluation must state every method choice (Innovasjon Norge's outline
 for a *sluttevaluering*: "data quality and method"). The functions here turn
 the assumptions a net effect was computed with into a table (value, range,
 source) and a paragraph, so the appendix always says what was really used:
-a changed parameter in the evaluation file changes the text.
+a changed parameter in the evaluation file changes the text. The words come
+from the catalogue and the template ``final_evaluation/net_effect_method``
+(:mod:`evalkit.report.words`), the terms from the glossary.
 
 Sources of the defaults are those of :mod:`evalkit.methods.net_effect.assumptions`: English
 Partnerships/HCA, *Additionality Guide* (ready-reckoner ranges); UK DCLG,
@@ -18,9 +20,9 @@ from typing import Any
 
 import pandas as pd
 
-from evalkit.methods.net_effect.assumptions import assumptions_for
 from evalkit.errors import InputError
-from evalkit.report.i18n import check_language, number, percent
+from evalkit.methods.net_effect.assumptions import assumptions_for
+from evalkit.report.words import Words, check_language
 
 #: Rows of the choices table, in the order of the gross-to-net formula and then cost.
 CHOICES: tuple[str, ...] = (
@@ -29,86 +31,87 @@ CHOICES: tuple[str, ...] = (
 )
 ATTRIBUTION_BASES: tuple[str, ...] = ("public_funding", "total_cost")
 
-_NAMES = {
-    "nb": {
-        "attribution_basis": "Tilskriving", "leakage": "Lekkasje", "deadweight": "Dødvekt",
-        "displacement": "Fortrengning", "substitution": "Substitusjon", "multiplier": "Multiplikator",
-        "secured_weight": "Vekt på sikrede arbeidsplasser", "realisation_rate": "Realiseringsgrad for forventede arbeidsplasser",
-        "persistence_years": "Varighet", "discount_rate": "Reell diskonteringsrente",
-    },
-    "en": {
-        "attribution_basis": "Attribution", "leakage": "Leakage", "deadweight": "Deadweight",
-        "displacement": "Displacement", "substitution": "Substitution", "multiplier": "Multiplier",
-        "secured_weight": "Weight of secured jobs", "realisation_rate": "Realisation rate of expected jobs",
-        "persistence_years": "Persistence", "discount_rate": "Real discount rate",
-    },
-}
-_COLUMNS = {"nb": ("Valg", "Spenn", "Kilde"), "en": ("Choice", "Range", "Source")}
-_BASIS = {
-    "nb": {"public_funding": "programmets andel av offentlig finansiering", "total_cost": "programmets andel av prosjektkostnaden"},
-    "en": {"public_funding": "programme's share of public funding", "total_cost": "programme's share of project cost"},
-}
-_AG = {"nb": "English Partnerships/HCA, Additionality Guide (referanseverdier)",
-       "en": "English Partnerships/HCA, Additionality Guide (ready-reckoner)"}
-_SOURCES: dict[str, dict[str, str]] = {
-    "nb": {
-        "attribution_basis": "alle offentlige kilder regnes med (DFP Northern Ireland, veileder for samfunnsøkonomisk analyse)",
-        "national": "UK DCLG, Appraisal Guide: ingen netto nye arbeidsplasser nasjonalt uten belegg på tilbudssiden",
-        "regional_multiplier": "evalkits valg: samme som lokal multiplikator (ingen regional referanseverdi)",
-        "secured_weight": "evalkits standard: sikrede arbeidsplasser regnes ikke som nyskaping",
-        "realisation_rate": "evalkits valg: ingen publisert norsk realiseringsgrad",
-        "persistence_years": "effekter av bedriftsstøtte viser seg mest etter 2–3 år",
-        "discount_rate": "Finansdepartementet, rundskriv R-109",
-        "analyst": "satt i evalueringen",
-    },
-    "en": {
-        "attribution_basis": "all public funding sources are taken into account (DFP Northern Ireland appraisal guidance)",
-        "national": "UK DCLG, Appraisal Guide: no net jobs at national scale without supply-side evidence",
-        "regional_multiplier": "evalkit's choice: the local multiplier (no regional benchmark)",
-        "secured_weight": "evalkit's default: secured jobs are not job creation",
-        "realisation_rate": "evalkit's choice: no published Norwegian realisation rate",
-        "persistence_years": "effects of business support show mainly after 2–3 years",
-        "discount_rate": "Finansdepartementet (Norwegian Ministry of Finance), circular R-109",
-        "analyst": "set in the evaluation",
-    },
-}
-_WEIGHT_BY = {"nb": {"jobs": "tilskrevne arbeidsplasser", "grant": "støtte", "none": "likt"},
-              "en": {"jobs": "attributed jobs", "grant": "grant", "none": "equally"}}
+
+def _names(w: Words) -> dict[str, str]:
+    return {
+        "attribution_basis": w.term("attribution", capital=True),
+        "leakage": w.term("leakage", capital=True),
+        "deadweight": w.term("deadweight", capital=True),
+        "displacement": w.term("displacement", capital=True),
+        "substitution": w.term("substitution", capital=True),
+        "multiplier": w.term("multiplier", capital=True),
+        "secured_weight": w._("Weight of secured jobs"),
+        "realisation_rate": w._("Realisation rate of expected jobs"),
+        "persistence_years": w.term("persistence", capital=True),
+        "discount_rate": w.term("discount_rate", capital=True),
+    }
 
 
-def _default_source(name: str, scale: str, language: str) -> str:
-    words = _SOURCES[language]
+def _basis(w: Words, basis: str) -> str:
+    return {"public_funding": w._("programme's share of public funding"),
+            "total_cost": w._("programme's share of project cost")}[basis]
+
+
+def _sources(w: Words) -> dict[str, str]:
+    return {
+        "attribution_basis": w._("all public funding sources are taken into account (DFP Northern Ireland appraisal guidance)"),
+        "national": w._("UK DCLG, Appraisal Guide: no net jobs at national scale without supply-side evidence"),
+        "regional_multiplier": w._("evalkit's choice: the local multiplier (no regional benchmark)"),
+        "secured_weight": w._("evalkit's default: secured jobs are not job creation"),
+        "realisation_rate": w._("evalkit's choice: no published Norwegian realisation rate"),
+        "persistence_years": w._("effects of business support show mainly after 2–3 years"),
+        "discount_rate": w._("Finansdepartementet (Norwegian Ministry of Finance), circular R-109"),
+        "analyst": w._("set in the evaluation"),
+    }
+
+
+def _weight_by(w: Words, weight_by: str) -> str:
+    return {"jobs": w._("attributed jobs"), "grant": w._("grant"), "answers": w._("equally"),
+            "none": w._("equally")}.get(weight_by, weight_by)
+
+
+def _default_source(name: str, scale: str, w: Words) -> str:
+    sources = _sources(w)
+    guide = w._("English Partnerships/HCA, Additionality Guide (ready-reckoner)")
     if name in ("leakage", "deadweight", "substitution"):
-        return _AG[language]
+        return guide
     if name in ("displacement", "multiplier"):
         if scale == "national":
-            return words["national"]
+            return sources["national"]
         if scale == "regional" and name == "multiplier":
-            return words["regional_multiplier"]
-        level = {"nb": {"local": "lokalt", "regional": "regionalt"}, "en": {"local": "local", "regional": "regional"}}
-        return f"{_AG[language]} – {level[language][scale]}"
-    return words[name]
+            return sources["regional_multiplier"]
+        level = {"local": w._("local", context="spatial scale"), "regional": w._("regional", context="spatial scale")}
+        return f"{guide} – {level[scale]}"
+    return sources[name]
 
 
-def _shown(name: str, value: float, language: str) -> str:
+def _shown(name: str, value: float, w: Words) -> str:
     if name == "multiplier":
-        return number(value, language, 1 if float(round(value * 10, 6)).is_integer() else 2)
+        return w.number(value, 1 if float(round(value * 10, 6)).is_integer() else 2)
     if name == "persistence_years":
-        return f"{number(value, language, 0 if float(value).is_integer() else 1)}\u00a0" + ("år" if language == "nb" else "years")
+        return w._("{n}\u00a0years", n=w.number(value, 0 if float(value).is_integer() else 1))
     decimals = 0 if float(round(value * 100, 6)).is_integer() else 1
-    return percent(value, language, decimals)
+    return w.percent(value, decimals)
 
 
-def _range(name: str, low: float, high: float, language: str) -> str:
+def _range(name: str, low: float, high: float, w: Words) -> str:
     if low == high:
         return ""
-    a, b = _shown(name, low, language), _shown(name, high, language)
+    a, b = _shown(name, low, w), _shown(name, high, w)
     # "0 %–75 %" reads badly: the unit once, after the range.
-    for unit in ("\u00a0%", "\u202f%", " %", "%", "\u00a0år", "\u00a0years"):
-        if a.endswith(unit) and b.endswith(unit):
-            a = a[: -len(unit)]
+    unit = b.lstrip("0123456789.,\u00a0\u202f -")
+    for space in ("\u00a0", "\u202f", " ", ""):
+        if unit and a.endswith(space + unit) and b.endswith(space + unit):
+            a = a[: -len(space + unit)]
+            break
     # No line break inside a range: a narrow column would otherwise split "1,0–" from "1,7".
     return f"{a}\u2060–\u2060{b}".replace(" ", "\u00a0")
+
+
+def _check_basis(attribution_basis: str) -> None:
+    if attribution_basis not in ATTRIBUTION_BASES:
+        raise InputError(f"'{attribution_basis}' is not an attribution basis.", parameter="attribution_basis",
+                         hint=f"Use one of: {', '.join(ATTRIBUTION_BASES)}.")
 
 
 def net_effect_choices(
@@ -130,12 +133,12 @@ def net_effect_choices(
     survey_weight_by
         How the survey deadweight was weighted (``jobs`` or ``grant``).
     language
-        ``nb`` or ``en``.
+        ``nb``, ``nn`` or ``en``.
 
     Returns
     -------
     pandas.DataFrame
-        Indexed by the choice's name in the language; columns
+        Indexed by the choice's name in the language (glossary terms); columns
         choice / range / source.
 
     Notes
@@ -144,10 +147,8 @@ def net_effect_choices(
     (Additionality Guide, DCLG, R-109, ...); another value is marked as set in
     the evaluation. Deadweight taken from the firm survey cites the survey.
     """
-    language = check_language(language)
-    if attribution_basis not in ATTRIBUTION_BASES:
-        raise InputError(f"'{attribution_basis}' is not an attribution basis.", parameter="attribution_basis",
-                         hint=f"Use one of: {', '.join(ATTRIBUTION_BASES)}.")
+    w = Words(check_language(language))
+    _check_basis(attribution_basis)
     assumptions = net_effect.net.assumptions
     factors = net_effect.net.factors
     defaults = assumptions_for(assumptions.spatial_scale)
@@ -155,26 +156,24 @@ def net_effect_choices(
     rows = []
     for name in CHOICES:
         if name == "attribution_basis":
-            rows.append((_BASIS[language][attribution_basis], "", _SOURCES[language]["attribution_basis"]))
+            rows.append((_basis(w, attribution_basis), "", _sources(w)["attribution_basis"]))
             continue
         value = float(factors.get(name, getattr(assumptions, name)))
         low, high = assumptions.ranges.get(name, (value, value))
         if name == "deadweight" and survey is not None:
-            weight = _WEIGHT_BY[language].get(survey_weight_by, survey_weight_by)
-            source = (f"bedriftsundersøkelsen: {number(survey.n_valid, language)} svar fra {number(survey.responding_firms, language)} "
-                      f"av {number(survey.surveyed_firms, language)} bedrifter, vektet etter {weight}; spennet bootstrappes"
-                      if language == "nb" else
-                      f"the firm survey: {number(survey.n_valid, language)} answers from {number(survey.responding_firms, language)} "
-                      f"of {number(survey.surveyed_firms, language)} firms, weighted by {weight}; the range is bootstrapped")
+            source = w._("the firm survey: {answers} answers from {responding} of {surveyed} firms, weighted by {weight}; "
+                         "the range is bootstrapped", answers=w.number(survey.n_valid),
+                         responding=w.number(survey.responding_firms), surveyed=w.number(survey.surveyed_firms),
+                         weight=_weight_by(w, survey_weight_by))
             low = high = value  # the survey's interval comes from the bootstrap, not a benchmark range
         elif abs(value - float(getattr(defaults, name))) <= 1e-12:
-            source = _default_source(name, assumptions.spatial_scale, language)
+            source = _default_source(name, assumptions.spatial_scale, w)
         else:
-            source = _SOURCES[language]["analyst"]
-        rows.append((_shown(name, value, language), _range(name, low, high, language), source))
-    frame = pd.DataFrame(rows, columns=list(_COLUMNS[language]),
-                         index=pd.Index([_NAMES[language][n] for n in CHOICES], name=""))
-    return frame
+            source = _sources(w)["analyst"]
+        rows.append((_shown(name, value, w), _range(name, low, high, w), source))
+    names = _names(w)
+    return pd.DataFrame(rows, columns=[w._("Choice"), w._("Range"), w._("Source")],
+                        index=pd.Index([names[n] for n in CHOICES], name=""))
 
 
 def net_effect_method(
@@ -190,38 +189,16 @@ def net_effect_method(
 
     Says the attribution basis, the gross-to-net formula and spatial scale,
     how secured jobs count, persistence and discounting, what the public cost
-    includes, and how the intervals were drawn — from the values used.
+    includes, and how the intervals were drawn — from the values used
+    (template ``final_evaluation/net_effect_method``).
     """
-    language = check_language(language)
-    if attribution_basis not in ATTRIBUTION_BASES:
-        raise InputError(f"'{attribution_basis}' is not an attribution basis.", parameter="attribution_basis",
-                         hint=f"Use one of: {', '.join(ATTRIBUTION_BASES)}.")
+    w = Words(check_language(language))
+    _check_basis(attribution_basis)
     a = net_effect.net.assumptions
-    scale = {"nb": {"local": "kommunen", "regional": "regionen", "national": "landet"},
-             "en": {"local": "the municipality", "regional": "the region", "national": "the country"}}[language][a.spatial_scale]
-    basis = {"nb": {"public_funding": "sin andel av den offentlige finansieringen", "total_cost": "sin andel av prosjektkostnaden"},
-             "en": {"public_funding": "share of the public funding", "total_cost": "share of the project cost"}}[language][attribution_basis]
-    secured = percent(a.secured_weight, language)
-    if language == "nb":
-        return (
-            f"Bruttotall er registrerte årsverk per prosjekt og bedrift; nye og sikrede arbeidsplasser holdes adskilt, og sikrede teller "
-            f"med {secured} i netto nyskaping. Programmet tilskrives {basis} i hvert prosjekt, og ingen bedrift godskrives flere "
-            f"arbeidsplasser enn den har registrert. Netto addisjonelle arbeidsplasser = tilskrevne × (1 − lekkasje) × (1 − dødvekt) × "
-            f"(1 − fortrengning) × (1 − substitusjon) × multiplikator, anslått for {scale} (English Partnerships/HCA, Additionality Guide; "
-            f"HM Treasury, Green Book). Netto årsverk er netto arbeidsplasser × varighet ({_shown('persistence_years', a.persistence_years, 'nb')}); "
-            f"nåverdier med reell diskonteringsrente {_shown('discount_rate', a.discount_rate, 'nb')}. Offentlig kostnad er programmets midler "
-            + ("medregnet andre offentlige medfinansiørers midler" if include_cofunders else "uten andre offentlige medfinansiørers midler")
-            + f". Usikkerhetsintervallene (5–95 %) er fra {number(mc_draws, 'nb')} Monte Carlo-trekk (frø {seed}) der hver antakelse "
-            "trekkes innenfor spennet i tabellen og dødvekten fra spørreundersøkelsen bootstrappes over bedriftene."
-        )
-    return (
-        f"Gross figures are registered full-time equivalents per project and firm; new and secured jobs are kept apart, and secured jobs "
-        f"count {secured} towards net creation. The programme is credited with its {basis} in each project, and no firm is credited with "
-        f"more jobs than it registered. Net additional jobs = attributed × (1 − leakage) × (1 − deadweight) × (1 − displacement) × "
-        f"(1 − substitution) × multiplier, estimated for {scale} (English Partnerships/HCA, Additionality Guide; HM Treasury, Green Book). "
-        f"Net job-years are net jobs × persistence ({_shown('persistence_years', a.persistence_years, 'en')}); present values at a real "
-        f"discount rate of {_shown('discount_rate', a.discount_rate, 'en')}. Public cost is the programme's funds, "
-        + ("including other public co-funders' money" if include_cofunders else "without other public co-funders' money")
-        + f". The intervals (5–95 %) come from {number(mc_draws, 'en')} Monte-Carlo draws (seed {seed}) in which every assumption is "
-        "drawn within the range in the table and the survey deadweight is bootstrapped over firms."
+    return w.text(
+        "final_evaluation/net_effect_method",
+        attribution_basis=attribution_basis, spatial_scale=a.spatial_scale, secured_weight=a.secured_weight,
+        persistence=_shown("persistence_years", a.persistence_years, w),
+        discount_rate=_shown("discount_rate", a.discount_rate, w), include_cofunders=bool(include_cofunders),
+        mc_draws=int(mc_draws), seed=int(seed), survey=getattr(net_effect.net, "survey", None) is not None,
     )

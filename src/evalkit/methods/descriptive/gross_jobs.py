@@ -53,6 +53,10 @@ class GrossJobs(Result):
     def summary(self) -> str:
         return f"{self.total:,.1f} registered FTE: {self.new:,.1f} new and {self.secured:,.1f} secured."
 
+    def context(self) -> dict[str, float]:
+        """Plain values for the report's templates (no words)."""
+        return {"new": float(self.new), "secured": float(self.secured), "total": float(self.total)}
+
     def figures(self) -> dict[str, float]:
         """This result's ``results.json`` figures."""
         return {
@@ -127,6 +131,15 @@ class TargetAttainment(Result):
 
     def summary(self) -> str:
         return f"{self.registered:,.0f} of {self.target:,.0f} target jobs registered ({self.attainment:.0%})."
+
+    def context(self) -> dict[str, float | None]:
+        """Plain values for the report's templates (no words); no survey: ``expected`` is ``None``."""
+        return {
+            "target": float(self.target),
+            "registered": float(self.registered),
+            "attainment": float(self.attainment),
+            "expected": float(self.expected) if self.expected == self.expected else None,
+        }
 
     def figures(self) -> dict[str, float]:
         """This result's ``results.json`` figures."""
@@ -208,6 +221,10 @@ class CostPerRegisteredJob(Result):
     def summary(self) -> str:
         return (f"NOK {self.project_support_nok:,.0f} of project support and "
                 f"NOK {self.programme_total_nok:,.0f} of programme funds per registered job.")
+
+    def context(self) -> dict[str, float]:
+        """Plain values for the report's templates (no words)."""
+        return {"project_support_nok": float(self.project_support_nok), "programme_total_nok": float(self.programme_total_nok)}
 
     def figures(self) -> dict[str, float]:
         """This result's ``results.json`` figures."""

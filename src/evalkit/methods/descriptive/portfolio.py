@@ -34,6 +34,8 @@ class Portfolio(Result):
         Budget by year (rows) and category (columns), NOK.
     funds_by_source
         Budget by source, NOK.
+    funds_by_source_and_year
+        Budget by source (rows, largest first) and year (columns), NOK.
     projects_by_type, projects_by_sector, projects_by_year
         Number of projects and grant paid (NOK) per group.
     """
@@ -51,6 +53,7 @@ class Portfolio(Result):
     projects_by_type: pd.DataFrame
     projects_by_sector: pd.DataFrame
     projects_by_year: pd.DataFrame
+    funds_by_source_and_year: pd.DataFrame | None = None
 
     @property
     def project_support_share(self) -> float:
@@ -86,6 +89,25 @@ class Portfolio(Result):
             f"project support NOK {self.project_support_nok:,.0f} = "
             f"{self.project_support_share:.0%} of NOK {self.programme_total_nok:,.0f}."
         )
+
+    def context(self) -> dict[str, object]:
+        """Plain values for the report's templates (no words)."""
+        years = [int(y) for y in self.funds_by_year.index]
+        return {
+            "projects": int(self.projects),
+            "firms_reached": int(self.firms_reached),
+            "new_firms": int(self.new_firms),
+            "networks": int(self.networks),
+            "competence_rounds": int(self.competence_rounds),
+            "project_support_nok": float(self.project_support_nok),
+            "programme_total_nok": float(self.programme_total_nok),
+            "administration_nok": float(self.administration_nok),
+            "project_support_share": float(self.project_support_share),
+            "administration_share": float(self.administration_share),
+            "first_year": min(years) if years else None,
+            "last_year": max(years) if years else None,
+            "years": len(years),
+        }
 
     def figures(self) -> dict[str, float]:
         """This result's ``results.json`` figures."""
@@ -156,4 +178,11 @@ def portfolio(programme: Programme) -> Portfolio:
         projects_by_type=_count_and_grant(projects, "type"),
         projects_by_sector=_count_and_grant(projects, "sector").sort_values("grant_paid_nok", ascending=False),
         projects_by_year=_count_and_grant(projects, "year"),
+        funds_by_source_and_year=_by_source_and_year(budget),
     )
+
+
+def _by_source_and_year(budget: pd.DataFrame) -> pd.DataFrame:
+    table = budget.pivot_table(index="source", columns="year", values="amount_nok", aggfunc="sum", fill_value=0.0)
+    table.columns.name = None
+    return table.loc[table.sum(axis=1).sort_values(ascending=False, kind="stable").index]

@@ -24,7 +24,6 @@ import pandas as pd
 
 from evalkit.results import Result
 from evalkit.methods.net_effect.assumptions import Assumptions, assumptions_for
-from evalkit.report import i18n
 from evalkit.methods.net_effect.attribution import JobAttribution, file_row, require_columns, source_file
 from evalkit.errors import InputError
 
@@ -41,30 +40,20 @@ DEFAULT_ANSWER_WEIGHTS: Mapping[str, float | None] = {
 
 WEIGHT_BY: tuple[str, ...] = ("jobs", "grant", "answers")
 
-_STEP_LABELS = {
-    "en": {
-        "gross_new": "gross new jobs (attributed)",
-        "secured": "secured jobs counted",
-        "gross": "gross jobs",
-        "leakage": "leakage",
-        "deadweight": "deadweight",
-        "displacement": "displacement",
-        "substitution": "substitution",
-        "multiplier": "multiplier",
-        "net": "net additional jobs",
-    },
-    "nb": {
-        "gross_new": "brutto nye årsverk (tilskrevet)",
-        "secured": "sikrede årsverk som telles",
-        "gross": "brutto årsverk",
-        "leakage": "lekkasje",
-        "deadweight": "dødvekt",
-        "displacement": "fortrengning",
-        "substitution": "substitusjon",
-        "multiplier": "multiplikator",
-        "net": "netto addisjonelle årsverk",
-    },
+#: Default (English) labels of the waterfall's steps; ``plot(labels=...)`` overrides them.
+STEP_LABELS: dict[str, str] = {
+    "gross_new": "gross new jobs (attributed)",
+    "secured": "secured jobs counted",
+    "gross": "gross jobs",
+    "leakage": "leakage",
+    "deadweight": "deadweight",
+    "displacement": "displacement",
+    "substitution": "substitution",
+    "multiplier": "multiplier",
+    "net": "net additional jobs",
+    "ylabel": "full-time jobs",
 }
+
 
 
 def _check_answer_weights(answer_weights: Mapping[str, float | None] | None) -> dict[str, float | None]:
@@ -163,19 +152,19 @@ class SurveyDeadweight(Result):
             + (f" {self.note}" if self.note else "")
         )
 
-    def sentence(self, language: str = "en") -> str:
-        """One plain sentence on the survey deadweight."""
-        dw = i18n.number(100 * self.deadweight, language, 0)
-        rr = i18n.number(100 * self.response_rate, language, 0)
-        if language == "nb":
-            return (
-                f"Ifølge spørreundersøkelsen ({self.responding_firms} av {self.surveyed_firms} bedrifter "
-                f"svarte, {rr} %) ville {dw} % av aktiviteten ha skjedd også uten støtten (dødvekt)."
-            )
-        return (
-            f"According to the survey ({self.responding_firms} of {self.surveyed_firms} firms answered, "
-            f"{rr}%), {dw}% of the supported activity would have happened without the support (deadweight)."
-        )
+    def context(self) -> dict[str, Any]:
+        """Plain values for the report's templates (no words)."""
+        return {
+            "deadweight": float(self.deadweight),
+            "additionality": float(self.additionality),
+            "response_rate": float(self.response_rate),
+            "responding_firms": int(self.responding_firms),
+            "surveyed_firms": int(self.surveyed_firms),
+            "n_answers": int(self.n_answers),
+            "n_excluded": int(self.n_excluded),
+            "n_valid": int(self.n_valid),
+            "weight_by": self.weight_by,
+        }
 
     #: Default labels of :meth:`plot` (English message ids; the report translates them).
     PLOT_LABELS: ClassVar[dict[str, str]] = {
@@ -192,9 +181,11 @@ class SurveyDeadweight(Result):
         else:
             fig = ax.figure
         table = self.categories
-        ax.barh(table.index.astype(str)[::-1], table["answers"].to_numpy()[::-1], color="#4c72b0")
+        names = [words.get(str(a), str(a)) for a in table.index]
+        ax.barh(names[::-1], table["answers"].to_numpy()[::-1], color="#4c72b0")
         ax.set_xlabel(words["xlabel"])
-        ax.set_title(words["title"])
+        if words["title"]:  # a report's caption is the chart's title
+            ax.set_title(words["title"])
         fig.tight_layout()
         return fig, ax
 
@@ -401,49 +392,24 @@ class NetAdditionalJobs(Result):
             f"(x{self.gross_to_net:.3f}; {self.assumptions.spatial_scale} scale)."
         )
 
-    def sentence(self, language: str = "en") -> str:
-        """One plain sentence on what the programme achieved net, in ``"nb"`` or ``"en"``."""
-        gross = i18n.number(self.gross, language, 0)
-        net = i18n.number(self.net, language, 0)
-        dw = i18n.number(100 * self.factors["deadweight"], language, 0)
-        if language == "nb":
-            scale = {"local": "kommunen", "regional": "regionen", "national": "landet"}[self.assumptions.spatial_scale]
-            new = i18n.number(self.gross_new, language, 0)
-            secured = i18n.number(self.gross - self.gross_new, language, 0)
-            also = f" (og {secured} vektede sikrede årsverk)" if self.gross > self.gross_new else ""
-            reg = (
-                f"Av {i18n.number(self.registered_new, language, 0)} registrerte nye årsverk tilskrives "
-                f"programmet {new}{also}; "
-                if self.registered_new is not None
-                else f"Programmet tilskrives {gross} brutto årsverk; "
-            )
-            if self.net <= 0:
-                return reg + f"etter dødvekt ({dw} %), lekkasje, fortrengning og substitusjon gjenstår ingen netto addisjonelle arbeidsplasser i {scale}."
-            return (
-                reg + f"etter dødvekt ({dw} %), lekkasje, fortrengning, substitusjon og multiplikatoreffekt "
-                f"gir det om lag {net} netto addisjonelle arbeidsplasser i {scale}."
-            )
-        scale = {"local": "the municipality", "regional": "the region", "national": "the country"}[
-            self.assumptions.spatial_scale
-        ]
-        new = i18n.number(self.gross_new, language, 0)
-        secured = i18n.number(self.gross - self.gross_new, language, 0)
-        also = f" (plus {secured} weighted secured jobs)" if self.gross > self.gross_new else ""
-        reg = (
-            f"Of {i18n.number(self.registered_new, language, 0)} registered new full-time jobs, "
-            f"{new} are attributed to the programme{also}; "
-            if self.registered_new is not None
-            else f"The programme is credited with {gross} gross jobs; "
-        )
-        if self.net <= 0:
-            return reg + f"after deadweight ({dw}%), leakage, displacement and substitution no net additional jobs remain in {scale}."
-        return (
-            reg + f"after deadweight ({dw}%), leakage, displacement, substitution and multiplier effects "
-            f"that is about {net} net additional jobs in {scale}."
-        )
+    def context(self) -> dict[str, Any]:
+        """Plain values for the report's templates (no words)."""
+        return {
+            "gross": float(self.gross),
+            "gross_new": float(self.gross_new),
+            "gross_secured": float(self.gross_secured),
+            "secured_counted": float(self.gross - self.gross_new),
+            "registered_new": None if self.registered_new is None else float(self.registered_new),
+            "net": float(self.net),
+            "ratio": float(self.gross_to_net),
+            "spatial_scale": self.assumptions.spatial_scale,
+            "secured_weight": float(self.assumptions.secured_weight),
+            **{name: float(value) for name, value in self.factors.items()},
+            "deadweight_from_survey": self.survey is not None,
+        }
 
     #: Default labels of :meth:`plot`: the steps, axis and title (English message ids), and the decimal mark.
-    PLOT_LABELS: ClassVar[dict[str, str]] = dict(_STEP_LABELS["en"]) | {
+    PLOT_LABELS: ClassVar[dict[str, str]] = dict(STEP_LABELS) | {
         "ylabel": "full-time jobs", "title": "From gross to net", "decimal_mark": ".", "group_mark": ","}
 
     def plot(self, ax: Any = None, *, labels: dict[str, str] | None = None) -> tuple[Any, Any]:
@@ -479,7 +445,8 @@ class NetAdditionalJobs(Result):
             ax.annotate(text, (xi, b + h), ha="center", va="bottom", fontsize=8)
         ax.set_xticks(x, names, rotation=30, ha="right")
         ax.set_ylabel(labels["ylabel"])
-        ax.set_title(labels["title"])
+        if labels["title"]:  # a report's caption is the chart's title
+            ax.set_title(labels["title"])
         ax.axhline(0, color="black", linewidth=0.6)
         ax.margins(y=0.12)
         fig.tight_layout()

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -228,24 +228,27 @@ class JobAttribution(Result):
             f"{self.registered_secured_fte:.1f}; expected (survey) {self.expected_jobs:.1f}."
         )
 
-    def sentence(self, language: str = "en") -> str:
-        """One plain sentence on the attributed jobs, in ``"nb"`` or ``"en"``."""
-        reg = i18n.number(self.registered_new_fte, language, 1)
-        att = i18n.number(self.attributed_new_fte, language, 1)
-        exp = i18n.number(self.expected_jobs_realised, language, 1)
-        if language == "nb":
-            basis = "offentlige finansiering" if self.attribution_basis == "public_funding" else "totalkostnad"
-            return (
-                f"Av {reg} registrerte nye årsverk kan programmet tilskrives {att}, etter sin andel av "
-                f"prosjektenes {basis}; bedriftene venter i tillegg {exp} arbeidsplasser "
-                f"(forventede jobber ganger realiseringsgrad)."
-            )
-        basis = "public funding" if self.attribution_basis == "public_funding" else "total cost"
-        return (
-            f"Of {reg} registered new full-time jobs, {att} can be attributed to the programme by its "
-            f"share of the projects' {basis}; the firms further expect {exp} jobs "
-            f"(expected jobs times the realisation rate)."
-        )
+    def context(self) -> dict[str, Any]:
+        """Plain values for the report's templates (no words)."""
+        start, end = self.period
+        registered = self.registered_new_fte
+        return {
+            "registered_new_fte": registered,
+            "registered_secured_fte": self.registered_secured_fte,
+            "attributed_new_fte": self.attributed_new_fte,
+            "attributed_secured_fte": self.attributed_secured_fte,
+            "attributed_share": self.attributed_new_fte / registered if registered else None,
+            "attributed_new_fte_in_period": self.attributed_new_fte_in_period,
+            "attributed_new_fte_after": self.attributed_new_fte_after,
+            "public_attributed_new_fte": self.public_attributed_new_fte,
+            "expected_jobs": self.expected_jobs,
+            "expected_jobs_realised": self.expected_jobs_realised,
+            "expected_jobs_attributed_realised": self.expected_jobs_attributed_realised,
+            "realisation_rate": self.realisation_rate,
+            "attribution_basis": self.attribution_basis,
+            "period_start": int(start),
+            "period_end": int(end),
+        }
 
 
 def _links(

@@ -29,7 +29,6 @@ import pandas as pd
 
 from evalkit.results import Result
 from evalkit.methods.net_effect.additionality import NetAdditionalJobs
-from evalkit.report import i18n
 from evalkit.methods.net_effect.attribution import file_row, require_columns, source_file
 from evalkit.errors import InputError
 
@@ -256,23 +255,21 @@ class CostPerJob(Result):
             f"{self.discount_rate:.0%}, {self.persistence_years:g} years); leverage {self.leverage:.2f}."
         )
 
-    def sentence(self, language: str = "en") -> str:
-        """One plain sentence on cost per job."""
-        gross = i18n.number(self.gross_public_nok / 1000, language, 0)
-        net = i18n.number(self.net_additional_public_nok / 1000, language, 0)
-        unbounded = not np.isfinite(self.net_additional_public_nok)
-        if language == "nb":
-            tail = (
-                "men programmet kan ikke tilskrives netto addisjonelle arbeidsplasser, så kostnaden per netto "
-                "arbeidsplass er ikke definert."
-                if unbounded else f"hver netto addisjonelle arbeidsplass om lag {net} tusen kroner."
-            )
-            return f"Hver brutto arbeidsplass kostet det offentlige om lag {gross} tusen kroner, {tail}"
-        tail = (
-            "but no net additional jobs are claimed, so there is no finite cost per net job."
-            if unbounded else f"each net additional job about NOK {net} thousand."
-        )
-        return f"Each gross job cost the public purse about NOK {gross} thousand, {tail}"
+    def context(self) -> dict[str, Any]:
+        """Plain values for the report's templates (no words); an unbounded cost is ``None``."""
+        finite = lambda v: float(v) if np.isfinite(v) else None  # noqa: E731
+        return {
+            "gross_public_nok": finite(self.gross_public_nok),
+            "net_additional_public_nok": finite(self.net_additional_public_nok),
+            "net_job_year_public_nok": finite(self.net_job_year_public_nok),
+            "net_job_years": float(self.net_job_years),
+            "unbounded": not np.isfinite(self.net_additional_public_nok),
+            "leverage": float(self.leverage),
+            "discount_rate": float(self.discount_rate),
+            "persistence_years": float(self.persistence_years),
+            "base_year": int(self.base_year),
+            "include_cofunders": bool(self.include_cofunders),
+        }
 
     #: Default labels of :meth:`plot` (English message ids; the report translates them).
     PLOT_LABELS: ClassVar[dict[str, str]] = {

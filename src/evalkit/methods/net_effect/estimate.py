@@ -135,9 +135,16 @@ class NetEffect(Result):
         """The Monte-Carlo summary line."""
         return self.monte_carlo.summary()
 
-    def sentence(self, language: str = "en") -> str:
-        """What the programme achieved net, in one sentence."""
-        return self.net.sentence(language)
+    def context(self) -> dict[str, Any]:
+        """Plain values for the report's templates: the net step, cost and intervals together."""
+        return {
+            "attribution": self.attribution.context(),
+            "survey": None if self.survey is None else self.survey.context(),
+            "net": self.net.context(),
+            "cost": self.cost.context(),
+            "monte_carlo": self.monte_carlo.context(),
+            "tornado": self.tornado.context(),
+        }
 
 
 def _frame(programme: Any, name: str, given: pd.DataFrame | None) -> pd.DataFrame | None:

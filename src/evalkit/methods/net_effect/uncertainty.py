@@ -31,7 +31,6 @@ import pandas as pd
 from evalkit.results import Result
 from evalkit.methods.net_effect.additionality import NetAdditionalJobs, gross_to_net_ratio
 from evalkit.methods.net_effect.assumptions import ADDITIONALITY_FACTORS, UNCERTAIN_PARAMETERS
-from evalkit.report import i18n
 from evalkit.methods.net_effect.cost import CostPerJob, discount_factors, persistence_annuity
 from evalkit.errors import InputError
 
@@ -40,36 +39,15 @@ OUTCOMES: tuple[str, ...] = ("net_additional_jobs", "cost_per_net_job", "cost_pe
 
 _CHUNK = 20_000  # draws per block: bounds memory of the bootstrap index matrix
 
-_LABELS = {
-    "en": {
-        "leakage": "leakage", "deadweight": "deadweight", "displacement": "displacement",
-        "substitution": "substitution", "multiplier": "multiplier",
-        "persistence_years": "persistence (years)", "discount_rate": "discount rate",
-        "net_additional_jobs": "net additional jobs", "cost_per_net_job": "cost per net job (NOK)",
-        "cost_per_net_job_year": "cost per net job-year (NOK, PV)",
-    },
-    "nb": {
-        "leakage": "lekkasje", "deadweight": "dødvekt", "displacement": "fortrengning",
-        "substitution": "substitusjon", "multiplier": "multiplikator",
-        "persistence_years": "varighet (år)", "discount_rate": "kalkulasjonsrente",
-        "net_additional_jobs": "netto addisjonelle arbeidsplasser", "cost_per_net_job": "kostnad per netto arbeidsplass (kr)",
-        "cost_per_net_job_year": "kostnad per netto årsverk (kr, nåverdi)",
-    },
+#: Default (English) labels of parameters and outcomes in charts; ``plot(labels=...)`` overrides them.
+LABELS: dict[str, str] = {
+    "leakage": "leakage", "deadweight": "deadweight", "displacement": "displacement",
+    "substitution": "substitution", "multiplier": "multiplier",
+    "persistence_years": "persistence (years)", "discount_rate": "discount rate",
+    "net_additional_jobs": "net additional jobs", "cost_per_net_job": "cost per net job (NOK thousand)",
+    "cost_per_net_job_year": "cost per net job-year (NOK thousand, PV)",
+    "low_end": "low end", "high_end": "high end",
 }
-
-
-_SENTENCE_LABELS = {
-    "en": {**_LABELS["en"], "net_additional_jobs": "number of net additional jobs",
-           "cost_per_net_job": "cost per net job", "cost_per_net_job_year": "cost per net job-year"},
-    "nb": {**_LABELS["nb"], "net_additional_jobs": "antall netto addisjonelle arbeidsplasser",
-           "cost_per_net_job": "kostnaden per netto arbeidsplass", "cost_per_net_job_year": "kostnaden per netto årsverk"},
-}
-
-
-def _g(value: float, language: str) -> str:
-    """A parameter value as short as it goes, with the reader's decimal mark."""
-    text = f"{value:g}"
-    return text.replace(".", ",") if language == "nb" else text
 
 
 @dataclass(frozen=True)
@@ -215,35 +193,26 @@ class MonteCarloResult(Result):
             + (f" {self.note}" if self.note else "")
         )
 
-    def sentence(self, language: str = "en") -> str:
-        """One plain sentence with the 5-95 % intervals."""
-        lo, hi = (i18n.number(v, language, 0) for v in self.interval("net_additional_jobs"))
-        c_lo, c_hi = self.interval("cost_per_net_job")
-        clo = i18n.number(c_lo / 1000, language, 0)
-        chi = i18n.number(c_hi / 1000, language, 0)
-        if language == "nb":
-            cost = (
-                f"kostnaden mellom {clo} og {chi} tusen kroner per netto arbeidsplass"
-                if np.isfinite(c_hi)
-                else f"kostnaden fra {clo} tusen kroner per netto arbeidsplass og oppover, siden intervallet "
-                f"omfatter null netto arbeidsplasser"
-            )
-            return (
-                f"Med usikkerheten i forutsetningene tatt med ligger nettoeffekten mellom {lo} og {hi} "
-                f"arbeidsplasser og {cost} (90 % intervall)."
-            )
-        cost = (
-            f"the cost between NOK {clo} and {chi} thousand per net job"
-            if np.isfinite(c_hi)
-            else f"the cost from NOK {clo} thousand per net job upwards, as the interval includes zero net jobs"
-        )
-        return (
-            f"Allowing for the uncertainty of the assumptions, the net effect lies between {lo} and {hi} jobs "
-            f"and {cost} (90% interval)."
-        )
+    def context(self) -> dict[str, Any]:
+        """Plain values for the report's templates (no words); an unbounded cost is ``None``."""
+        finite = lambda v: float(v) if np.isfinite(v) else None  # noqa: E731
+        net_low, net_high = self.interval("net_additional_jobs")
+        cost_low, cost_high = self.interval("cost_per_net_job")
+        return {
+            "n_draws": int(self.n_draws),
+            "seed": int(self.seed),
+            "net_point": float(self.intervals.loc["net_additional_jobs", "point"]),
+            "net_low": net_low,
+            "net_high": net_high,
+            "cost_point": finite(self.intervals.loc["cost_per_net_job", "point"]),
+            "cost_low": finite(cost_low),
+            "cost_high": finite(cost_high),
+            "cost_unbounded": not np.isfinite(cost_high),
+            "deadweight_bootstrapped": bool(self.deadweight_bootstrapped),
+        }
 
     #: Default labels of the plots (English message ids; the report translates them).
-    PLOT_LABELS: ClassVar[dict[str, str]] = dict(_LABELS["en"])
+    PLOT_LABELS: ClassVar[dict[str, str]] = dict(LABELS)
 
     def plot(self, ax: Any = None, *, labels: dict[str, str] | None = None) -> tuple[Any, Any]:
         """Histogram of the net additional jobs with the point estimate and 5-95 % interval."""
@@ -386,39 +355,28 @@ class Tornado(Result):
             f"({row['outcome_low']:,.1f} to {row['outcome_high']:,.1f} over {row['low']:g}-{row['high']:g})."
         )
 
-    def sentence(self, language: str = "en") -> str:
-        """One plain sentence naming the parameter that matters most."""
-        labels = _SENTENCE_LABELS.get(language, _SENTENCE_LABELS["en"])
-        top = self.table.index[0]
+    def context(self) -> dict[str, Any]:
+        """Plain values for the report's templates (no words): the parameter that matters most.
+
+        ``outcome_low``/``outcome_high`` are the outcome's lower and higher value over that
+        parameter's range (``None`` where unbounded: no net jobs).
+        """
+        top = str(self.table.index[0])
         row = self.table.iloc[0]
-        lo, hi = sorted((row["outcome_low"], row["outcome_high"]))
-        cost = "cost" in self.outcome
-
-        def show(value: float) -> str:
-            if not np.isfinite(value):
-                return "uendelig (ingen netto arbeidsplasser)" if language == "nb" else "infinity (no net jobs)"
-            if not cost:
-                return i18n.number(value, language, 0)
-            amount = i18n.number(value / 1000, language, 0)
-            return f"{amount} tusen kroner" if language == "nb" else f"NOK {amount} thousand"
-
-        if language == "nb":
-            return (
-                f"Resultatet avhenger mest av {labels[top]}: over spennet {_g(row['low'], language)}-"
-                f"{_g(row['high'], language)} "
-                f"varierer {labels[self.outcome]} fra {show(lo)} til {show(hi)}."
-            )
-        return (
-            f"The result depends most on {labels[top]}: over its range {_g(row['low'], language)}-"
-            f"{_g(row['high'], language)}, "
-            f"the {labels[self.outcome]} varies from {show(lo)} to {show(hi)}."
-        )
+        low, high = sorted((float(row["outcome_low"]), float(row["outcome_high"])), key=lambda v: (not np.isfinite(v), v))
+        finite = lambda v: float(v) if np.isfinite(v) else None  # noqa: E731
+        return {
+            "outcome": self.outcome,
+            "top": top,
+            "range_low": float(row["low"]),
+            "range_high": float(row["high"]),
+            "outcome_low": finite(low),
+            "outcome_high": finite(high),
+            "point_outcome": finite(self.point_outcome),
+        }
 
     #: Default labels of :meth:`plot`: parameters, outcomes (``<outcome>_thousand`` for costs in NOK thousand), ends.
-    PLOT_LABELS: ClassVar[dict[str, str]] = dict(_LABELS["en"]) | {
-        "cost_per_net_job_thousand": "cost per net job (NOK thousand)",
-        "cost_per_net_job_year_thousand": "cost per net job-year (NOK thousand, PV)",
-        "low": "low end", "high": "high end"}
+    PLOT_LABELS: ClassVar[dict[str, str]] = dict(LABELS)
 
     def plot(self, ax: Any = None, *, labels: dict[str, str] | None = None) -> tuple[Any, Any]:
         """Tornado chart: bars from the outcome at the low to the high end. Returns ``(fig, ax)``."""
@@ -441,14 +399,13 @@ class Tornado(Result):
             values = table[column].to_numpy(dtype=float) / scale
             shown = np.where(np.isfinite(values), values, cap)
             ax.barh(y, shown - centre, left=centre, color=colour, alpha=0.85,
-                    label=labels["low"] if column == "outcome_low" else labels["high"])
+                    label=labels["low_end"] if column == "outcome_low" else labels["high_end"])
             for yi, v in zip(y, values):
                 if not np.isfinite(v):  # no net jobs at this end: the cost is unbounded
                     ax.annotate("∞", (cap, yi), ha="left", va="center", fontsize=10)
         ax.axvline(centre, color="black", linewidth=0.8)
         ax.set_yticks(y, [labels.get(p, p) for p in table.index])
-        key = f"{self.outcome}_thousand" if scale > 1 else self.outcome
-        ax.set_xlabel(labels.get(key, labels.get(self.outcome, self.outcome)))
+        ax.set_xlabel(labels.get(self.outcome, self.outcome))
         ax.legend(loc="lower right", fontsize=8)
         fig.tight_layout()
         return fig, ax
