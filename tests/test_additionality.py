@@ -182,7 +182,7 @@ def test_zero_job_weights_fall_back_to_answers(attribution):
 def test_survey_result_displays(attribution):
     s = survey_deadweight(frames.survey(), attribution)
     nb, en = (Words(lang).text("final_evaluation/survey", **s.context()) for lang in ("nb", "en"))
-    assert "62 %" in nb and "3 av 4" in nb
+    assert "62\xa0%" in nb and "3 av 4" in nb
     assert "62%" in en
     fig, _ = s.plot()
     plt.close(fig)

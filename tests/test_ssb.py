@@ -272,7 +272,8 @@ def test_population_panel_errors_name_file_row_column(tmp_path):
     assert (err.value.location.row, err.value.location.column) == (4, "pop")  # after the blank line 3
     path.write_text("municipality_code,municipality_name,year,pop\n301,Oslo,2017,5\n", encoding="utf-8")
     panel = read_population_panel(path)
-    assert panel.to_dict("list") == {"municipality_code": ["0301"], "municipality_name": ["Oslo"], "year": [2017], "pop": [5]}
+    assert panel.to_dict("list") == {"municipality_code": ["0301"], "municipality_name": ["Oslo"], "year": [2017], "pop": [5],
+                                     "approximate": [False]}
     path.write_text("municipality_code,municipality_name,year,pop\nOslo,Oslo,2017,5\n", encoding="utf-8")
     with pytest.raises(InputError, match="not a municipality code") as err:
         read_population_panel(path)
