@@ -266,6 +266,9 @@ def render(
     try:
         with _terminate_as_interrupt():
             notebook = _execute(evaluation, parameters, staging, target)
+            from evalkit.report.node_bridge import legacy_outputs  # until the renderer reads document nodes
+
+            notebook = legacy_outputs(notebook, evaluation.language or "nb")
             figures = collect_figures(notebook)
             meta = _meta(evaluation, parameters)
             try:

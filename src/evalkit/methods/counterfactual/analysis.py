@@ -219,6 +219,8 @@ class CounterfactualAnalysis:
         Code -> municipality name, code -> inhabitants in the last pre-year.
     paths
         Population index of the rest of the labour-market region and of the county.
+    region_name, county_name
+        The municipality's labour-market region and county (SSB's names).
     """
 
     treated: str
@@ -237,6 +239,8 @@ class CounterfactualAnalysis:
     names: pd.Series
     sizes: pd.Series
     paths: pd.DataFrame
+    region_name: str
+    county_name: str
 
     # ---------------------------------------------------------------- values
     @property
@@ -363,6 +367,8 @@ class CounterfactualAnalysis:
             "mid_pre": (first + last) // 2,
             "last_year": int(self.sc.gaps.index.max()),
             "population": self.population,
+            "region_name": self.region_name,
+            "county_name": self.county_name,
             "n_donors": len(self.donors),
             "donors_given": self.donors_given,
             "excluded_names": [str(self.names.get(c, c)) for c in self.excluded],
@@ -417,7 +423,7 @@ class CounterfactualAnalysis:
         ``time``, ``outcome``, ``gap``. Returns ``(fig, axes)``.
         """
         labels = {"treated": self.treated_name, "synthetic": f"synthetic {self.treated_name}",
-                  "region": "rest of the labour-market region", "county": "the county (incl. the region)",
+                  "region": f"rest of {self.region_name}", "county": f"{self.county_name} (the whole county)",
                   "time": "year", "outcome": f"population, index {self.base_year} = 100",
                   "gap": "gap (index points)", **(labels or {})}
         fig, axes = self.sc.plot(axes, labels=labels)
@@ -454,6 +460,7 @@ def counterfactual_analysis(
     placebo_jobs: int | None = None,
     seed: int = 0,
     predictors: Sequence[tuple[str, Any]] | None = None,
+    outcome: str = "population",
 ) -> CounterfactualAnalysis:
     """Synthetic control, placebo test, DiD, event study and Maryland grade on SSB's population panel.
 
@@ -487,11 +494,17 @@ def counterfactual_analysis(
         Seed of the synthetic control's V search.
     predictors
         Synthetic-control predictors; None: :func:`default_predictors`.
+    outcome
+        ``"population"`` (the only outcome SSB's shipped panel has).
 
     Returns
     -------
     CounterfactualAnalysis
     """
+    if outcome != "population":
+        raise InputError(
+            f"'{outcome}' is not available; SSB's population panel is shipped.", parameter="counterfactual_outcome",
+            hint="Use 'population' (an employment table 07984/13470 can be loaded with ek.read_employment_table).")
     treated = str(treated)
     period_start = int(period_start)
     if pre_period is None or len(pre_period) == 0:
@@ -535,6 +548,7 @@ def counterfactual_analysis(
     pretrend_ok = bool(events.pretrend_p > PRETREND_ALPHA)
     grade = maryland_grade("synthetic_control", pre_period_match=bool(sc.pre_rmspe < PRE_FIT_GOOD_RMSPE) and pretrend_ok)
     paths = comparison_paths(data, hierarchy, treated=treated, base_year=last_pre).drop(columns="treated")
+    place = hierarchy.assign(code=hierarchy["municipality_code"].astype(str)).set_index("code").loc[treated]
     return CounterfactualAnalysis(
         treated=treated,
         period_start=period_start,
@@ -552,4 +566,6 @@ def counterfactual_analysis(
         names=names,
         sizes=sizes,
         paths=paths,
+        region_name=str(place.get("ba_region_name", "")),
+        county_name=str(place.get("county_name", "")),
     )
