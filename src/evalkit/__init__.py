@@ -113,6 +113,10 @@ _API: dict[str, str] = {
     "outcome_index": "evalkit.methods.counterfactual.design",
     "triangulate": "evalkit.methods.counterfactual.design",
 
+    # evalkit.methods.counterfactual.analysis
+    "CounterfactualAnalysis": "evalkit.methods.counterfactual.analysis",
+    "counterfactual_analysis": "evalkit.methods.counterfactual.analysis",
+
     # evalkit.methods.counterfactual.did
     "did": "evalkit.methods.counterfactual.did",
     "event_study": "evalkit.methods.counterfactual.did",

@@ -1021,7 +1021,8 @@ class PlaceboResult(Result):
         """Spaghetti plot of placebo gaps.
 
         ``max_pre_rmspe_ratio`` drops placebos whose pre-RMSPE is more than
-        that multiple of the treated unit's (ADH 2010, figs. 5-7).
+        that multiple of the treated unit's (ADH 2010, figs. 5-7). ``labels``:
+        ``treated`` and ``placebo`` (legend), ``gap``, ``time``, ``ratio`` (axes).
         """
         return self._plot(ax, kind="gaps", max_pre_rmspe_ratio=max_pre_rmspe_ratio, labels=labels)
 
@@ -1046,15 +1047,21 @@ class PlaceboResult(Result):
             if max_pre_rmspe_ratio is not None:
                 limit = max_pre_rmspe_ratio * frame.loc[self.treated, "pre_rmspe"]
                 keep = frame.index[(frame["pre_rmspe"] <= limit) | frame["treated"]]
+            placebo_label = labels.get("placebo", "placebos")
             for u in keep:
                 if u != self.treated:
-                    ax.plot(self.gaps.index, self.gaps[u], color="lightgrey", lw=0.8)
-            ax.plot(self.gaps.index, self.gaps[self.treated], color="black", lw=2, label=str(self.treated))
+                    # One legend entry for all placebos: only the first line carries the label.
+                    ax.plot(self.gaps.index, self.gaps[u], color="lightgrey", lw=0.8, label=placebo_label)
+                    placebo_label = "_nolegend_"
+            ax.plot(self.gaps.index, self.gaps[self.treated], color="black", lw=2,
+                    label=labels.get("treated", str(self.treated)))
             ax.axhline(0, color="grey", lw=1)
             ax.axvline(self.treatment_start, color="grey", ls=":", lw=1)
             ax.set_ylabel(labels.get("gap", f"gap in {self.outcome}"))
             ax.set_xlabel(labels.get("time", "period"))
-            ax.legend(frameon=False)
+            # The treated unit first in the legend, then the placebos.
+            handles, names = ax.get_legend_handles_labels()
+            ax.legend(handles[::-1], names[::-1], frameon=False, loc="best", fontsize="small")
         fig.tight_layout()
         return fig, ax
 

@@ -726,3 +726,43 @@ def data_quality(programme: Any, words: Words) -> Chapter:
                                       number=words.number, index=False))
     return Chapter.of(*nodes)
 
+
+
+def method_appendix(
+    net_effect: Any,
+    programme: Any,
+    words: Words,
+    *,
+    counterfactual: Chapter | None = None,
+    attribution_basis: str = "public_funding",
+    include_cofunders: bool = False,
+    survey_weight_by: str = "jobs",
+    mc_draws: int = 10_000,
+    seed: int = 0,
+) -> Chapter:
+    """The method and data appendix: every choice behind the net effect, the counterfactual's section, the data read.
+
+    ``counterfactual`` is the counterfactual's method section
+    (:func:`evalkit.report.chapters.counterfactual.counterfactual_method`), placed between the two.
+    """
+    from evalkit.report.method_appendix import net_effect_choices, net_effect_method
+
+    scale = net_effect.net.assumptions.spatial_scale
+    inputs = programme.to_frame().rename(columns={"rows": words._("Rows")})
+    inputs.index.name = words._("Table")
+    return Chapter.of(
+        Heading(words._("Method and data quality"), chapter="appendix", appendix=True),
+        Heading(words._("Gross jobs, attribution and net effect"), level=3),
+        Paragraph(net_effect_method(net_effect, attribution_basis=attribution_basis, include_cofunders=include_cofunders,
+                                    mc_draws=mc_draws, seed=seed, language=words.language)),
+        _text(words, "method_net_effect"),
+        Table.from_frame(
+            net_effect_choices(net_effect, attribution_basis=attribution_basis, survey_weight_by=survey_weight_by,
+                               language=words.language),
+            words._("Method choices and assumptions of the net effect"), name="method_choices", number=words.number,
+            note=words.text("final_evaluation/method_choices_note", spatial_scale=scale)),
+        counterfactual,
+        Heading(words._("Data and data quality"), level=3),
+        _text(words, "method_data"),
+        Table.from_frame(inputs, words._("The data"), name="inputs", number=words.number),
+    )
