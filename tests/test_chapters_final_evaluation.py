@@ -132,7 +132,7 @@ def test_shown_parts_add_up_and_say_about_when_rounding_moves_the_total(tiny):
 def test_counterfactual_sentence_only_with_its_context(tiny):
     words = Words("nn")
     without = fe.summary(tiny.funds, tiny.gross, tiny.target, tiny.net_effect, tiny.cost_registered, words)
-    context = {"municipality_name": "Testby", "treatment_start": 2010, "att": -2.34, "p_value": 0.72}
+    context = {"treated_name": "Testby", "period_start": 2010, "att": -2.34, "p_value": 0.72}
     with_it = fe.summary(tiny.funds, tiny.gross, tiny.target, tiny.net_effect, tiny.cost_registered, words,
                          counterfactual_context=context)
     assert len(with_it.of_kind(Paragraph)) == len(without.of_kind(Paragraph)) + 1

@@ -226,10 +226,9 @@ def summary(
     words
         The report's language.
     counterfactual_context
-        ``None`` leaves the counterfactual sentence out. Otherwise a dict with
-        ``municipality_name`` (str), ``treatment_start`` (first year of the
-        effect), ``att`` (mean gap to the synthetic control after the start,
-        index points) and ``p_value`` (placebo p-value), for the template
+        ``None`` leaves the counterfactual sentence out. Otherwise
+        :func:`evalkit.report.chapters.counterfactual.summary_context` of the analysis
+        (``treated_name``, ``period_start``, ``att``, ``p_value``, ...), for the template
         ``final_evaluation/summary_counterfactual``.
 
     Records ``results.json`` figures of the portfolio, the gross jobs, the
