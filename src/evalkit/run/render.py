@@ -270,6 +270,7 @@ def render(
     *,
     pdf: bool = False,
     reports_root: str | Path = "reports",
+    prepared: tuple[Evaluation, dict[str, Any]] | None = None,
 ) -> RenderResult:
     """Render an evaluation into its report folder.
 
@@ -284,6 +285,10 @@ def render(
         Also print the HTML report to ``report.pdf`` (A4, headless Chromium).
     reports_root
         Folder of the default report folders.
+    prepared
+        What :func:`prepare` returned for this evaluation, when the caller
+        checked it already (a batch checks every evaluation before any
+        kernel starts): it is not checked twice.
 
     Returns
     -------
@@ -298,7 +303,7 @@ def render(
         ``<folder>.failed/``) or the output could not be written.
     """
     started = time.perf_counter()
-    evaluation, parameters = prepare(evaluation_path, pdf=pdf)
+    evaluation, parameters = prepared if prepared is not None else prepare(evaluation_path, pdf=pdf)
     target = Path(output) if output else default_folder(evaluation, reports_root)
     target = target.absolute()
     check_output_folder(target, evaluation, parameters)
