@@ -26,7 +26,11 @@ _API: dict[str, str] = {
 
     # evalkit.run.evaluation
     "load_evaluation": "evalkit.run.evaluation",
+    "notebook_contract": "evalkit.run.evaluation",
     "notebook_parameters": "evalkit.run.evaluation",
+
+    # evalkit.run.cache
+    "cached": "evalkit.run.cache",
 
     # evalkit.run.render
     "render": "evalkit.run.render",

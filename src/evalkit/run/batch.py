@@ -3,7 +3,9 @@
 Every evaluation goes through the one render path, :func:`evalkit.run.render.render`,
 wrapped by :func:`render_one` so that a failure becomes an :class:`Outcome`
 with a one-line reason instead of an exception: one failed evaluation never
-stops the others. Local parallelism uses a ``ProcessPoolExecutor`` with the
+stops the others. Every evaluation is checked (:func:`evalkit.run.render.prepare`)
+before the first kernel of the batch starts, and only once: a bad evaluation
+file is reported at once, and the renders receive what the check found. Local parallelism uses a ``ProcessPoolExecutor`` with the
 ``forkserver`` start method (``spawn`` where there is no forkserver): a
 render starts a Jupyter kernel and must not inherit a forked copy of a
 parent's threads or event loops. ``scheduler=`` hands the same function to an
@@ -78,6 +80,7 @@ def render_one(
     output: str | Path | None = None,
     pdf: bool = False,
     reports_root: str | Path = "reports",
+    prepared: tuple | None = None,
 ) -> Outcome:
     """Render one evaluation with :func:`evalkit.run.render.render`; never raise.
 
@@ -95,7 +98,7 @@ def render_one(
     started = time.perf_counter()
     slug = Path(evaluation_path).stem
     try:
-        result = render(evaluation_path, output, pdf=pdf, reports_root=reports_root)
+        result = render(evaluation_path, output, pdf=pdf, reports_root=reports_root, prepared=prepared)
     except Exception as exc:  # one failure must not stop the others: report it, whatever it is
         return Outcome(str(evaluation_path), slug, False, time.perf_counter() - started, reason=_one_line(exc))
     return Outcome(str(evaluation_path), result.slug, True, time.perf_counter() - started, folder=str(result.folder))
@@ -238,17 +241,20 @@ def render_many(
         if on_done is not None:
             on_done(outcome)
 
+    checked = check_evaluations(paths, pdf, done)
+    indices = [i for i in range(len(paths)) if i in checked]
+
     if scheduler:
-        _on_dask(paths, scheduler, pdf, root, done)
+        _on_dask(paths, scheduler, pdf, root, done, checked)
         workers: int | str = "dask"
-    elif jobs == 1 or len(paths) == 1:
-        for index, path in enumerate(paths):
-            done(index, render_one(path, None, pdf, root))
+    elif jobs == 1 or len(indices) <= 1:
+        for index in indices:
+            done(index, render_one(paths[index], None, pdf, root, checked[index]))
         workers = 1
     else:
-        workers = min(jobs, len(paths))
+        workers = min(jobs, len(indices))
         with ProcessPoolExecutor(max_workers=workers, mp_context=_context(), initializer=one_job_per_worker) as pool:
-            futures: dict[Future, int] = {pool.submit(render_one, path, None, pdf, root): i for i, path in enumerate(paths)}
+            futures: dict[Future, int] = {pool.submit(render_one, paths[i], None, pdf, root, checked[i]): i for i in indices}
             for future in as_completed(futures):
                 index = futures[future]
                 done(index, _result_or_failure(future, paths[index]))
@@ -264,7 +270,27 @@ def _result_or_failure(future, path: Path) -> Outcome:
         return Outcome(str(path), path.stem, False, 0.0, reason=_one_line(exc))
 
 
-def _on_dask(paths: list[Path], scheduler: str, pdf: bool, root: str, done: Callable[[int, Outcome], None]) -> None:
+def check_evaluations(paths: Sequence[Path], pdf: bool, done: Callable[[int, Outcome], None]) -> dict[int, tuple]:
+    """Check every evaluation of a batch before any kernel starts (:func:`evalkit.run.render.prepare`).
+
+    A bad evaluation becomes a failed :class:`Outcome` at once (passed to
+    ``done``); the others are returned by index with what the check found,
+    so that their renders do not check them again.
+    """
+    from evalkit.run.render import prepare
+
+    checked: dict[int, tuple] = {}
+    for index, path in enumerate(paths):
+        started = time.perf_counter()
+        try:
+            checked[index] = prepare(path, pdf=pdf)
+        except EvalkitError as exc:
+            done(index, Outcome(str(path), path.stem, False, time.perf_counter() - started, reason=_one_line(exc)))
+    return checked
+
+
+def _on_dask(paths: list[Path], scheduler: str, pdf: bool, root: str, done: Callable[[int, Outcome], None],
+             checked: dict[int, tuple]) -> None:
     try:
         from distributed import Client
         from distributed import as_completed as dask_completed
@@ -279,8 +305,9 @@ def _on_dask(paths: list[Path], scheduler: str, pdf: bool, root: str, done: Call
     batch = uuid.uuid4().hex[:8]  # keys unique per batch, so a long-lived scheduler never mixes two runs
     with client:
         # pure=False: rendering the same file twice is two renders, not a cached result.
-        futures = {client.submit(render_one, str(path), None, pdf, root, pure=False, key=f"evalkit-render-{batch}-{i}-{path.stem}"): i
-                   for i, path in enumerate(paths)}
+        futures = {client.submit(render_one, str(paths[i]), None, pdf, root, checked[i], pure=False,
+                                 key=f"evalkit-render-{batch}-{i}-{paths[i].stem}"): i
+                   for i in sorted(checked)}
         for future in dask_completed(list(futures)):
             index = futures[future]
             done(index, _result_or_failure(future, paths[index]))

@@ -4,7 +4,9 @@
 ``reports/<slug>/``; ``evalkit render A.yaml B.yaml ... [--jobs N | --scheduler
 ADDRESS] [-o ROOT]`` renders several, in parallel, with one progress line per
 evaluation (one failure does not stop the others); ``evalkit params NOTEBOOK``
-lists a notebook's parameters. A problem with the input is printed as one
+lists a notebook's parameters (with their allowed values); ``evalkit chapters
+NOTEBOOK`` lists the ids of its chapters, after or before which an evaluation
+file can place chapters of its own. A problem with the input is printed as one
 message, with exit code 2 and no traceback (``--debug`` shows it); a batch
 exits with 0 only if every evaluation rendered, else 2.
 """
@@ -39,6 +41,9 @@ def _parser() -> argparse.ArgumentParser:
 
     params = commands.add_parser("params", help="list a notebook's parameters")
     params.add_argument("notebook", type=Path)
+
+    chapters = commands.add_parser("chapters", help="list a notebook's chapter ids (for chapters: in an evaluation file)")
+    chapters.add_argument("notebook", type=Path)
     return parser
 
 
@@ -48,6 +53,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "render":
             return _render(args)
+        if args.command == "chapters":
+            return _chapters(args)
         return _params(args)
     except EvalkitError as exc:
         if args.debug:
@@ -92,7 +99,24 @@ def _params(args: argparse.Namespace) -> int:
     from evalkit.run.evaluation import notebook_parameters
 
     for name, spec in notebook_parameters(args.notebook).items():
-        print(f"{name}: {spec['type']} = {spec['default']!r}" + (f"  # {spec['help']}" if spec["help"] else ""))
+        allowed = spec["allowed"].describe() if spec.get("allowed") else ""
+        comment = "; ".join(part for part in (allowed, spec["help"]) if part)
+        print(f"{name}: {spec['type']} = {spec['default']!r}" + (f"  # {comment}" if comment else ""))
+    return 0
+
+
+def _chapters(args: argparse.Namespace) -> int:
+    from evalkit.errors import InputError
+    from evalkit.run.evaluation import contract_path, notebook_contract
+
+    if not args.notebook.is_file():
+        raise InputError("does not exist.", file=args.notebook, hint="Give the path of a report notebook (.ipynb).")
+    contract = notebook_contract(args.notebook)
+    if not contract.chapters:
+        raise InputError("declares no chapters.", file=args.notebook,
+                         hint=f"List them in {contract_path(args.notebook).name} (chapters: [...]).")
+    for chapter in contract.chapters:
+        print(chapter)
     return 0
 
 

@@ -57,6 +57,12 @@ class RenderResult:
 def prepare(evaluation_path: str | Path, *, pdf: bool = False) -> tuple[Evaluation, dict[str, Any]]:
     """Check an evaluation before anything runs; return it and the notebook's parameters.
 
+    Everything is checked here, once, before a kernel starts: the evaluation
+    file, every parameter's name, type, range and allowed values (the
+    notebook's parameters cell and its ``.contract.yaml``), the SSB folder
+    and municipality, the programme's records, and the evaluator's own
+    chapters (files, headings, chapter ids, figure keys).
+
     Parameters
     ----------
     evaluation_path
@@ -64,11 +70,18 @@ def prepare(evaluation_path: str | Path, *, pdf: bool = False) -> tuple[Evaluati
     pdf
         The render will print a PDF: check that WeasyPrint and Pango load.
 
+    Returns
+    -------
+    (Evaluation, dict)
+        The evaluation and every notebook parameter with its value (the
+        notebook's defaults, then what the evaluation file sets).
+
     Raises
     ------
     InputError
-        For a bad evaluation file, an unknown or mistyped parameter, bad
-        programme records, or (with ``pdf``) no Pango to print with.
+        For a bad evaluation file, an unknown, mistyped or out-of-range
+        parameter, bad programme records, a bad chapter of the evaluator's
+        own, or (with ``pdf``) no Pango to print with.
     """
     if pdf:
         check_pdf_printer()
@@ -78,9 +91,45 @@ def prepare(evaluation_path: str | Path, *, pdf: bool = False) -> tuple[Evaluati
     check_parameters(parameters, declared, file=evaluation.source)
     effective = {name: spec["default"] for name, spec in declared.items()} | parameters
     check_ssb_parameters(effective, evaluation)
+    check_consultant_chapters(evaluation)
     programme = load_programme(evaluation.data)  # bad records are reported here, with file/row/column
     check_period(programme, evaluation.period)
     return evaluation, effective
+
+
+def check_consultant_chapters(evaluation: Evaluation) -> None:
+    """Check the evaluator's own chapters against the notebook's contract (chapter ids, figure keys).
+
+    Raises
+    ------
+    InputError
+        Naming the evaluation file or the chapter file, and the line.
+    """
+    from evalkit.report.consultant import check_chapter
+    from evalkit.run.evaluation import notebook_contract
+
+    specs = evaluation.consultant_chapters()
+    if not specs:
+        return
+    contract = notebook_contract(evaluation.notebook)
+    for spec in specs:
+        check_chapter(spec, contract.figures, contract.chapters)
+
+
+def _with_consultant_chapters(nodes: list, evaluation: Evaluation, figures: dict[str, Any], language: str) -> list:
+    """The report's nodes with the evaluator's own chapters (``conclusions:``, ``chapters:``) placed among them.
+
+    The seam between the executed notebook and the report: call it on the
+    nodes read from the notebook (``document.nodes_of``) just before the
+    report is written. The chapters were checked by :func:`prepare`.
+    """
+    specs = evaluation.consultant_chapters()
+    if not specs:
+        return list(nodes)
+    from evalkit.report.consultant import insert_chapters
+    from evalkit.report.words import Words
+
+    return insert_chapters(nodes, specs, figures, Words(language))
 
 
 def check_pdf_printer() -> None:
@@ -207,6 +256,7 @@ def render(
     *,
     pdf: bool = False,
     reports_root: str | Path = "reports",
+    prepared: tuple[Evaluation, dict[str, Any]] | None = None,
 ) -> RenderResult:
     """Render an evaluation into its report folder.
 
@@ -221,6 +271,10 @@ def render(
         Also print the HTML report to ``report.pdf`` (A4, WeasyPrint).
     reports_root
         Folder of the default report folders.
+    prepared
+        What :func:`prepare` returned for this evaluation, when the caller
+        checked it already (a batch checks every evaluation before any
+        kernel starts): it is not checked twice.
 
     Returns
     -------
@@ -235,7 +289,7 @@ def render(
         ``<folder>.failed/``) or the output could not be written.
     """
     started = time.perf_counter()
-    evaluation, parameters = prepare(evaluation_path, pdf=pdf)
+    evaluation, parameters = prepared if prepared is not None else prepare(evaluation_path, pdf=pdf)
     target = Path(output) if output else default_folder(evaluation, reports_root)
     target = target.absolute()
     check_output_folder(target, evaluation, parameters)
@@ -374,17 +428,18 @@ def _execute(evaluation: Evaluation, parameters: dict[str, Any], staging: Path, 
 
     executed = staging / "report.ipynb"
     try:
-        papermill.execute_notebook(
-            str(evaluation.notebook),
-            str(executed),
-            parameters=evaluation.notebook_parameters(),
-            kernel_name=KERNEL,
-            cwd=str(evaluation.notebook.parent),
-            progress_bar=False,
-            log_output=False,
-            report_mode=False,
-            extra_arguments=list(KERNEL_ARGUMENTS),
-        )
+        with _cache_for_kernel(target):
+            papermill.execute_notebook(
+                str(evaluation.notebook),
+                str(executed),
+                parameters=evaluation.notebook_parameters(),
+                kernel_name=KERNEL,
+                cwd=str(evaluation.notebook.parent),
+                progress_bar=False,
+                log_output=False,
+                report_mode=False,
+                extra_arguments=list(KERNEL_ARGUMENTS),
+            )
     except PapermillExecutionError as exc:
         failed = _keep_failed(executed, target)
         line = next((ln.strip() for ln in (exc.source or "").splitlines() if ln.strip() and not ln.lstrip().startswith("#")), "")
@@ -410,13 +465,33 @@ def _write_report(notebook: nbformat.NotebookNode, staging: Path, evaluation: Ev
     from evalkit.report.html import fallback_title_page, figures_of, notebook_items, report_language
     from evalkit.report.words import Words
 
-    items = notebook_items(notebook)
     language = report_language(notebook, evaluation)
+    items = notebook_items(notebook)
+    items = _with_consultant_chapters(items, evaluation, figures_of(items), language)
     title_page = fallback_title_page(Words(language), title=evaluation.title, period=evaluation.period,
                                      client=evaluation.client, evaluator=evaluation.evaluator,
                                      data_date=evaluation.data_date)
     write_report(items, staging, meta=meta, language=language, pdf=pdf, title_page=title_page)
     return figures_of(items)
+
+
+@contextlib.contextmanager
+def _cache_for_kernel(target: Path):
+    """Give the kernel a cache folder (``EVALKIT_CACHE``): ``.cache/`` beside the report folder, unless set.
+
+    The kernel inherits this process's environment when it starts; the
+    variable is restored afterwards. See :mod:`evalkit.run.cache`.
+    """
+    from evalkit.run.cache import CACHE_ENV, DEFAULT_FOLDER
+
+    if CACHE_ENV in os.environ:
+        yield
+        return
+    os.environ[CACHE_ENV] = str(target.parent / DEFAULT_FOLDER)
+    try:
+        yield
+    finally:
+        os.environ.pop(CACHE_ENV, None)
 
 
 def _first_line(text: str) -> str:
