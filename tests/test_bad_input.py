@@ -188,6 +188,15 @@ class Case:
     output: str | None = None  # the -o argument relative to the copy (default: out)
 
 
+def _earlier_report_with_own_file(root: Path) -> None:
+    from evalkit.run.render import write_manifest
+
+    (root / "previous").mkdir()
+    (root / "previous" / "results.json").write_text("{}")
+    write_manifest(root / "previous")
+    (root / "previous" / "letter.docx").write_text("mine")
+
+
 def _multi_header_firms(root: Path) -> pd.DataFrame:
     return _table(root, "firms")
 
@@ -337,6 +346,9 @@ CASES: list[Case] = [
     Case("output_foreign_folder", "output folder exists and is not a report", "-o a folder of one's own documents",
          lambda root: (root / "mine").mkdir() or (root / "mine" / "letter.docx").write_text("x"),
          ("mine", "not an evalkit report"), output="mine"),
+    Case("output_report_with_own_file", "report folder holding a file no render wrote",
+         "-o an earlier report, with one's own letter.docx added", _earlier_report_with_own_file,
+         ("previous", "files no render wrote", "letter.docx"), output="previous"),
     Case("output_is_data", "output would replace the inputs", "-o data/vestre_toten", lambda root: None,
          ("vestre_toten", "evaluation's input"), output=str(DATA)),
     Case("output_read_only", "read-only output location", "-o /sys/evalkit-report", lambda root: None,
