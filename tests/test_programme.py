@@ -79,3 +79,39 @@ def test_inputs_are_not_modified(tiny_folder):
     before = {p.name: p.read_bytes() for p in tiny_folder.iterdir()}
     load_programme(tiny_folder)
     assert before == {p.name: p.read_bytes() for p in tiny_folder.iterdir()}
+
+
+def _firm_values(programme) -> set[str]:
+    return set(programme.firms["name"]) | set(programme.firms["org_number"]) | set(programme.projects["title"])
+
+
+def test_notes_never_quote_a_firm_name_or_number(tmp_path):
+    tables = {k: v.copy() for k, v in TINY.items()}
+    tables["firms"]["name"] = ["Bjørnstad AS", "Beta AS", "Gamma AS"]
+    folder = write_programme(tmp_path / "p", tables)
+    text = (folder / "firms.csv").read_text(encoding="utf-8")
+    (folder / "firms.csv").write_bytes(text.encode("cp1252"))  # saved as "ANSI": the note speaks of it
+    programme = load_programme(folder)
+    assert programme.firms["name"].iloc[0] == "Bjørnstad AS"
+    notes = [n for n in programme.notes if n.startswith("firms.csv is not UTF-8")]
+    assert notes == ["firms.csv is not UTF-8; it was read as Windows-1252 (Latin-1), so that letters such as "
+                     "æ, ø and å read right (the first in row 2, column 'name')."]
+    assert not any(value in note for note in programme.notes for value in _firm_values(programme))
+
+
+def test_the_encoding_note_quotes_a_cell_that_names_no_firm(tmp_path):
+    tables = {k: v.copy() for k, v in TINY.items()}
+    tables["firms"]["name"] = ["Bjørnstad AS", "Beta AS", "Gamma AS"]
+    tables["firms"]["sector"] = ["Industri", "Bioøkonomi", "Industri"]
+    folder = write_programme(tmp_path / "p", tables)
+    (folder / "firms.csv").write_bytes((folder / "firms.csv").read_text(encoding="utf-8").encode("cp1252"))
+    notes = load_programme(folder).notes
+    assert "firms.csv is not UTF-8; it was read as Windows-1252 (Latin-1), so that e.g. 'Bioøkonomi' reads right." in notes
+
+
+def test_redaction_withholds_any_quoted_firm_value():
+    from evalkit.io.programme import WITHHELD, redact_notes
+
+    firms = pd.DataFrame({"org_number": ["111111111"], "name": ["Alfa AS"]})
+    notes = redact_notes(["x.csv: 'Alfa AS' and '111111111' and 'Industri'."], {"firms": firms})
+    assert notes == (f"x.csv: {WITHHELD} and {WITHHELD} and 'Industri'.",)

@@ -37,6 +37,7 @@ from evalkit.results import ResultDisplay
 from evalkit.errors import InputError
 from evalkit.io.schema import (
     BOOLEAN_COLUMNS,
+    FIRM_IDENTIFYING,
     OPTIONAL_TABLES,
     REQUIRED_TABLES,
     SCHEMAS,
@@ -222,13 +223,32 @@ def decode_text(data: bytes, path: Path | str) -> tuple[str, list[str]]:
                 text, encoding = data.decode("cp1252"), "Windows-1252"
             except UnicodeDecodeError:
                 text, encoding = data.decode("latin-1"), "Latin-1"
-            first = _word_around(text, exc.start)
-            notes.append(
-                f"{name} is not UTF-8; it was read as {encoding} (Latin-1), so that e.g. '{first}' reads right."
-            )
+            notes.append(_ENCODING_NOTE.format(name=name, encoding=encoding) + _ENCODING_EXAMPLE.format(
+                example=f"e.g. '{_word_around(text, exc.start)}'"))
     if "\x00" in text:
         raise InputError("holds binary data (NUL characters), not text.", file=path, hint="Save it as CSV UTF-8.")
     return text, notes
+
+
+_ENCODING_NOTE = "{name} is not UTF-8; it was read as {encoding} (Latin-1)"
+_ENCODING_EXAMPLE = ", so that {example} reads right."
+
+
+def _encoding_example(frame: pd.DataFrame, table: str | None) -> str | None:
+    """What the encoding note shows: the first non-ASCII cell, unless it names a firm (then where it is)."""
+    hidden = set(FIRM_IDENTIFYING.get(table or "", ()))
+    first_hidden = None
+    for column in frame.columns:
+        for row, value in zip(frame.index, frame[column].tolist()):
+            if isinstance(value, str) and not value.isascii():
+                if _normal(column) not in hidden:
+                    return _ENCODING_EXAMPLE.format(example=f"e.g. '{value[:40]}'")
+                if first_hidden is None or row < first_hidden[0]:
+                    first_hidden = (row, column)
+                break
+    if first_hidden is not None:
+        return f", so that letters such as æ, ø and å read right (the first in row {first_hidden[0]}, column '{first_hidden[1]}')."
+    return None
 
 
 def _word_around(text: str, position: int) -> str:
@@ -461,6 +481,14 @@ def read_table_bytes(data: bytes, path: Path | str, table: str | None = None) ->
     """Read a CSV table from its bytes: decode, find the separator, parse (see :func:`parse_csv_text`)."""
     text, notes = decode_text(data, path)
     frame, more = parse_csv_text(text, path, table)
+    # The encoding note's example is chosen from the parsed cells, so that it never quotes a
+    # firm's name or organisation number (the notes are published in the report).
+    head = _ENCODING_NOTE.format(name=Path(str(path)).name, encoding="")[: -len(" (Latin-1)")]
+    for i, note in enumerate(notes):
+        if note.startswith(head):
+            example = _encoding_example(frame, table)
+            note = note.split(", so that ")[0]
+            notes[i] = note + (example or ".")
     return frame, notes + more
 
 
@@ -821,7 +849,38 @@ def load_programme(folder: str | Path) -> Programme:
             raise InputError("has a header but no data rows.", file=path, row=2, hint=f"Add the {table} rows.")
         tables[table] = validate_table(raw, table, path, notes)
     check_references(tables, folder)
-    return Programme(name=folder.name, inputs=inputs, notes=tuple(notes), **tables)
+    return Programme(name=folder.name, inputs=inputs, notes=redact_notes(notes, tables), **tables)
+
+
+#: Put in a note where it would have quoted a value that identifies a firm.
+WITHHELD = "[withheld: identifies a firm]"
+
+
+def redact_notes(notes: list[str], tables: dict[str, pd.DataFrame]) -> tuple[str, ...]:
+    """The notes with every quoted value of a firm-identifying column replaced by :data:`WITHHELD`.
+
+    The notes go into the published report's data-quality appendix, where
+    firm names and organisation numbers must not appear unless the evaluation
+    publishes firm names (the report's firm tables are pseudonymised
+    otherwise): a note never quotes them, whatever the setting. The readers
+    avoid quoting such cells; this is the check behind them.
+    """
+    if not notes:
+        return ()
+    secret = {
+        str(v).strip()
+        for table, columns in FIRM_IDENTIFYING.items() if table in tables
+        for column in columns if column in tables[table].columns
+        for v in tables[table][column].tolist() if isinstance(v, str) and v.strip()
+    }
+
+    def withhold(match: re.Match) -> str:
+        quoted = match.group(1).strip()
+        if quoted in secret or any(code in secret for code in re.findall(r"\d{9}", quoted)):
+            return WITHHELD
+        return match.group(0)
+
+    return tuple(re.sub(r"'([^']*)'", withhold, note) for note in notes)
 
 
 def check_references(tables: dict[str, pd.DataFrame], folder: Path) -> None:

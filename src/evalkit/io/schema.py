@@ -110,6 +110,15 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
 REQUIRED_TABLES = ("budget", "projects", "firms", "jobs")
 OPTIONAL_TABLES = ("participants", "survey")
 BOOLEAN_COLUMNS = {"firms": ("new_firm",)}
+#: Columns whose values identify a firm (its name, its organisation number in the public register,
+#: a project title, which often names the applicant): never quoted in the data-quality notes.
+FIRM_IDENTIFYING = {
+    "firms": ("org_number", "name"),
+    "projects": ("org_number", "title"),
+    "participants": ("org_number",),
+    "jobs": ("org_number",),
+    "survey": ("org_number",),
+}
 
 #: What a failed check means, in words a consultant understands.
 CHECK_WORDS = {
