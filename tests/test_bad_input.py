@@ -188,6 +188,14 @@ class Case:
     output: str | None = None  # the -o argument relative to the copy (default: out)
 
 
+def _link_outside(name: str) -> Callable[[Path], None]:
+    def change(root: Path) -> None:
+        (root / DATA / f"{name}.csv").rename(root / f"{name}.csv")
+        (root / DATA / f"{name}.csv").symlink_to(root / f"{name}.csv")
+
+    return change
+
+
 def _earlier_report_with_own_file(root: Path) -> None:
     from evalkit.run.render import write_manifest
 
@@ -236,6 +244,16 @@ CASES: list[Case] = [
     Case("unclosed_quote", "unclosed quote", 'a title starting with " and never closed',
          _text("projects", lambda t: t.replace(",Forprosjekt: robotisert", ',"Forprosjekt: robotisert', 1)),
          ("projects.csv", "quote")),
+    Case("table_link_outside", "table linked from outside the data folder", "jobs.csv a symlink to ../../jobs.csv",
+         _link_outside("jobs"), ("jobs.csv", "symbolic link", "outside the data folder")),
+    Case("misnamed_optional_table", "optional table misnamed (silently left out before)", "survey_2017.csv for survey.csv",
+         lambda root: (root / DATA / "survey.csv").rename(root / DATA / "survey_2017.csv"),
+         ("survey_2017.csv", "is it the table 'survey'")),
+    Case("misnamed_participants", "optional table misnamed in the singular", "participant.csv for participants.csv",
+         lambda root: (root / DATA / "participants.csv").rename(root / DATA / "participant.csv"),
+         ("participant.csv", "is it the table 'participants'")),
+    Case("unknown_file", "a file that is not a table", "oversikt.csv in the data folder",
+         lambda root: (root / DATA / "oversikt.csv").write_text("a,b\n1,2\n"), ("oversikt.csv", "not a table of the data model")),
     # -- columns
     Case("missing_column", "missing column", "projects.csv without grant_paid_nok", _drop_column("projects", "grant_paid_nok"),
          ("projects.csv", "column 'grant_paid_nok'", "missing")),
@@ -464,7 +482,18 @@ def _excel_title_above_header(root: Path) -> None:
         frame.to_excel(writer, sheet_name="projects", index=False, startrow=2)
 
 
+def _non_tables(root: Path) -> None:
+    (root / DATA / "README.md").write_text("notes on the data")
+    (root / DATA / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1")
+    lock = root / DATA / ".~lock.jobs.csv#"
+    lock.write_text(",kari,laptop,28.02.2018 10:12,file:///home/kari/.config/libreoffice/4;")
+    lock.chmod(0)
+
+
 RECOVERED: list[Recovered] = [
+    Recovered("non_tables_ignored", "files that are obviously not tables", "README.md, .DS_Store, an unreadable .~lock.jobs.csv#",
+              _non_tables, lambda p: ".~lock.jobs.csv#" not in p.inputs and len(p.inputs) == 6,
+              "not tables and were not read"),
     Recovered("utf8_bom", "UTF-8 byte-order mark", "CSV UTF-8 from Excel",
               lambda root: (root / DATA / "jobs.csv").write_bytes(b"\xef\xbb\xbf" + (root / DATA / "jobs.csv").read_bytes()),
               lambda p: list(p.jobs.columns)[0] == "project_id", "jobs.csv starts with a UTF-8 byte-order mark"),
@@ -585,7 +614,25 @@ def _survey_answer_left_out(root: Path) -> object:
     return survey_deadweight(survey, attribution, answer_weights=weights)
 
 
+def _unreadable_table(root: Path) -> object:
+    from unittest import mock
+
+    folder = root / "data"
+    shutil.copytree(ROOT / DATA, folder)
+    real = Path.read_bytes
+
+    def read_bytes(path: Path) -> bytes:
+        if path.name == "jobs.csv":  # what mode 000 gives a user who is not root
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    with mock.patch.object(Path, "read_bytes", read_bytes):
+        return load_programme(folder)
+
+
 API_CASES: list[Case] = [
+    Case("unreadable_table", "table file that cannot be read", "jobs.csv with mode 000 (tests/test_programme.py runs it as nobody)",
+         _unreadable_table, ("jobs.csv", "cannot be read (Permission denied)")),
     Case("statbank_header_only", "Statbank export: header, no rows", "07459.csv with only its header line",
             _statbank(""), ("07459.csv", "row 2", "no data rows")),
     Case("statbank_folder", "Statbank export: a folder given", "read_statbank_csv('exports'), a folder",

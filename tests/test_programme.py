@@ -115,3 +115,108 @@ def test_redaction_withholds_any_quoted_firm_value():
     firms = pd.DataFrame({"org_number": ["111111111"], "name": ["Alfa AS"]})
     notes = redact_notes(["x.csv: 'Alfa AS' and '111111111' and 'Industri'."], {"firms": firms})
     assert notes == (f"x.csv: {WITHHELD} and {WITHHELD} and 'Industri'.",)
+
+
+# --- the data folder: only its tables are read, and only they are hashed ------------------------
+
+
+def test_a_table_linked_from_outside_the_data_folder_is_refused(tmp_path):
+    folder = write_programme(tmp_path / "p")
+    outside = tmp_path / "elsewhere.csv"
+    (folder / "jobs.csv").rename(outside)
+    (folder / "jobs.csv").symlink_to(outside)
+    with pytest.raises(InputError) as caught:
+        load_programme(folder)
+    assert str(caught.value).startswith(f"{folder / 'jobs.csv'}: is a symbolic link to {outside}, outside the data folder.")
+
+
+def test_a_link_inside_the_data_folder_is_read(tmp_path):
+    folder = write_programme(tmp_path / "p")
+    (folder / "jobs.csv").rename(folder / "jobs-2017.bak")
+    (folder / "jobs.csv").symlink_to("jobs-2017.bak")
+    assert len(load_programme(folder).jobs) == 3
+
+
+@pytest.mark.parametrize("name, table", [("survey_2017.csv", "survey"), ("participant.csv", "participants"),
+                                         ("Jobber.xlsx", "jobs")])
+def test_a_misnamed_table_is_named_with_the_nearest_table(tmp_path, name, table):
+    folder = write_programme(tmp_path / "p")
+    (folder / name).write_text("x\n1\n")
+    with pytest.raises(InputError) as caught:
+        load_programme(folder)
+    assert str(caught.value).startswith(f"{folder / name}: is not a table of the data model (is it the table '{table}'?).")
+
+
+def test_an_unknown_file_is_refused(tmp_path):
+    folder = write_programme(tmp_path / "p")
+    (folder / "oversikt.csv").write_text("x\n1\n")
+    with pytest.raises(InputError, match=r"oversikt.csv: is not a table of the data model\. Tables: budget"):
+        load_programme(folder)
+
+
+def test_obvious_non_tables_are_neither_read_nor_hashed(tmp_path):
+    folder = write_programme(tmp_path / "p")
+    lock = folder / ".~lock.jobs.csv#"
+    lock.write_text("someone,host,1;")
+    lock.chmod(0)  # LibreOffice's lock file of an open table: not readable by others
+    (folder / "README.md").write_text("notes")
+    (folder / ".DS_Store").write_bytes(b"\x00\x01")
+    (folder / "~$jobs.xlsx").write_bytes(b"lock")
+    (folder / "archive").mkdir()
+    programme = load_programme(folder)
+    assert set(programme.inputs) == {f"{t}.csv" for t in TINY}
+    assert ("The data folder holds 5 file(s) that are not tables and were not read: "
+            ".DS_Store, .~lock.jobs.csv#, README.md, archive/, ~$jobs.xlsx.") in programme.notes
+
+
+UNREADABLE = """
+import os, sys
+sys.path.insert(0, sys.argv[2])
+from evalkit.errors import InputError
+from evalkit.io.programme import load_programme
+if os.getuid() == 0:  # root reads any file: read as nobody, for whom mode 000 means what it means to a consultant
+    os.setgid(65534)
+    os.setuid(65534)
+try:
+    load_programme(sys.argv[1])
+except InputError as error:
+    print(error)
+"""
+
+
+def test_an_unreadable_table_is_an_input_error(tmp_path):
+    import os
+    import subprocess
+    import sys
+    import tempfile
+    from pathlib import Path
+
+    shared = Path(tempfile.mkdtemp(dir="/tmp"))  # a folder another user can enter (pytest's are private)
+    try:
+        shared.chmod(0o755)
+        folder = write_programme(shared / "p")
+        folder.chmod(0o755)
+        for p in folder.iterdir():
+            p.chmod(0o644)
+        (folder / "jobs.csv").chmod(0)
+        src = str(Path(__file__).resolve().parents[1] / "src")
+        done = subprocess.run([sys.executable, "-c", UNREADABLE, str(folder), src], capture_output=True, text=True)
+        assert "Traceback" not in done.stderr, done.stderr
+        assert done.stdout.strip() == (f"{folder / 'jobs.csv'}: cannot be read (Permission denied). Check that the "
+                                       "file is readable (its permissions, or whether another program locks it).")
+    finally:
+        import shutil
+
+        shutil.rmtree(shared, ignore_errors=True)
+
+
+def test_the_report_hashes_exactly_the_files_read(evaluation_copy):
+    from evalkit.run.evaluation import load_evaluation
+    from evalkit.run.render import _input_files
+
+    evaluation = load_evaluation(evaluation_copy)
+    (evaluation.data / ".~lock.jobs.csv#").write_text("x")
+    (evaluation.data / "README.md").write_text("notes")
+    hashes = _input_files(evaluation, {})
+    data = sorted(k for k in hashes if k.startswith("../data/"))
+    assert data == [f"../data/vestre_toten/{t}.csv" for t in sorted(TINY)]

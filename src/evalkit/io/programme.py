@@ -23,6 +23,7 @@ import difflib
 import hashlib
 import io
 import math
+import os
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -372,7 +373,7 @@ def _rows_text(rows: list[int]) -> str:
     return shown + (f" and {len(rows) - 5} more" if len(rows) > 5 else "")
 
 
-def read_excel_table(path: Path, table: str | None = None) -> tuple[pd.DataFrame, list[str]]:
+def read_excel_table(path: Path, table: str | None = None, data: bytes | None = None) -> tuple[pd.DataFrame, list[str]]:
     """Read a table from an ``.xlsx`` workbook as text, indexed by Excel row number.
 
     The sheet is the one named like the table, else the only non-empty one.
@@ -388,7 +389,8 @@ def read_excel_table(path: Path, table: str | None = None) -> tuple[pd.DataFrame
     name = path.name
     notes: list[str] = []
     try:
-        sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=str, keep_default_na=False)
+        source = io.BytesIO(data if data is not None else read_file_bytes(path))
+        sheets = pd.read_excel(source, sheet_name=None, header=None, dtype=str, keep_default_na=False)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError, TypeError) as exc:
         raise InputError(
             f"cannot be read as an Excel workbook ({type(exc).__name__}).",
@@ -492,17 +494,30 @@ def read_table_bytes(data: bytes, path: Path | str, table: str | None = None) ->
     return frame, notes + more
 
 
-def read_raw_table(path: Path, table: str | None = None) -> tuple[pd.DataFrame, list[str]]:
-    """Read a CSV or ``.xlsx`` file as text, indexed by row number, with notes on what was recovered."""
+def read_raw_table(path: Path, table: str | None = None, data: bytes | None = None) -> tuple[pd.DataFrame, list[str]]:
+    """Read a CSV or ``.xlsx`` file as text, indexed by row number, with notes on what was recovered.
+
+    ``data`` are the file's bytes when already read (the loader hashes exactly what it parses).
+    """
     path = Path(path)
     table = table or path.stem
+    if data is None:
+        data = read_file_bytes(path)
     if path.suffix.lower() == ".xlsx":
-        return read_excel_table(path, table)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot be read ({exc.strerror}).", file=path, hint="Check that the file is readable.") from None
+        return read_excel_table(path, table, data=data)
     return read_table_bytes(data, path, table)
+
+
+def read_file_bytes(path: Path) -> bytes:
+    """A file's bytes; a file that cannot be read is an :class:`InputError`, not an ``OSError``."""
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise InputError(
+            f"cannot be read ({exc.strerror or type(exc).__name__}).",
+            file=path,
+            hint="Check that the file is readable (its permissions, or whether another program locks it).",
+        ) from None
 
 
 # --- checking a table against its schema --------------------------------------------------------
@@ -830,6 +845,12 @@ def load_programme(folder: str | Path) -> Programme:
     tables: dict[str, pd.DataFrame] = {}
     inputs: dict[str, str] = {}
     notes: list[str] = []
+    ignored = check_folder_files(folder)
+    if ignored:
+        notes.append(
+            f"The data folder holds {len(ignored)} file(s) that are not tables and were not read: "
+            f"{', '.join(ignored[:8])}" + (f" and {len(ignored) - 8} more." if len(ignored) > 8 else ".")
+        )
     for table in (*REQUIRED_TABLES, *OPTIONAL_TABLES):
         path = find_table(folder, table)
         if path is None:
@@ -841,8 +862,10 @@ def load_programme(folder: str | Path) -> Programme:
                 )
             tables[table] = _empty(table)
             continue
-        inputs[path.name] = sha256_of(path)
-        raw, read_notes = read_raw_table(path, table)
+        _check_inside(path, folder)
+        data = read_file_bytes(path)
+        inputs[path.name] = hashlib.sha256(data).hexdigest()  # exactly the bytes parsed
+        raw, read_notes = read_raw_table(path, table, data=data)
         notes += read_notes
         if raw.empty and table in _MUST_HAVE_ROWS:
             _match_columns(raw, table, path, [])  # a missing column is the clearer message
@@ -881,6 +904,68 @@ def redact_notes(notes: list[str], tables: dict[str, pd.DataFrame]) -> tuple[str
         return match.group(0)
 
     return tuple(re.sub(r"'([^']*)'", withhold, note) for note in notes)
+
+
+#: Files that are obviously not tables (notes, system and lock files): ignored, and listed in the notes.
+_NOT_TABLES = re.compile(
+    r"^(readme|license|licence|provenance|changelog|notes?)(\.[a-z0-9]+)?$"  # notes beside the data
+    r"|\.(md|rst|pdf|docx?|txt|log|bak|old|tmp|orig)$"  # documents, backups
+    r"|^\.ds_store$|^thumbs\.db$|^desktop\.ini$|^icon\r?$"  # macOS / Windows folder files
+    r"|^\.~lock\..*#$|^~\$|^~.*\.tmp$|^\._|~$|\.swp$",  # LibreOffice/Excel lock files, editor files
+    re.IGNORECASE,
+)
+
+
+def _table_names() -> list[str]:
+    return [*REQUIRED_TABLES, *OPTIONAL_TABLES]
+
+
+def check_folder_files(folder: Path) -> list[str]:
+    """Check that every file in the data folder is a table; return the obvious non-tables it holds.
+
+    Obvious non-tables (a README, ``.DS_Store``, an office lock file such as
+    ``.~lock.jobs.csv#`` or ``~$jobs.xlsx``, backups, hidden files and
+    folders) are not read, not even opened, and are returned (for a note).
+
+    Raises
+    ------
+    InputError
+        For any other file: a misnamed table (``survey_2017.csv``,
+        ``participant.csv``) would otherwise be silently left out.
+    """
+    tables = _table_names()
+    ignored: list[str] = []
+    for entry in sorted(folder.iterdir(), key=lambda p: p.name):
+        name = entry.name
+        stem = Path(name).stem.strip().lower()
+        suffix = Path(name).suffix.lower()
+        if stem in tables and (suffix in _SUFFIXES or suffix in _OTHER_FORMATS):
+            continue  # a table (or one saved in another format): find_table speaks of it
+        if name.startswith(".") or _NOT_TABLES.search(name) or entry.is_dir():
+            ignored.append(name + ("/" if entry.is_dir() and not entry.is_symlink() else ""))
+            continue
+        close = difflib.get_close_matches(stem, tables, n=1, cutoff=0.6)
+        if not close:
+            close = [t for t in tables if t in stem or stem in t][:1]
+        raise InputError(
+            "is not a table of the data model" + (f" (is it the table '{close[0]}'?)." if close else "."),
+            file=entry,
+            hint=(f"Rename it to {close[0]}{suffix if suffix in _SUFFIXES else '.csv'}, or move it out of the data folder."
+                  if close else f"Tables: {', '.join(tables)} (see docs/data-model.md); move other files out of the data folder."),
+        )
+    return ignored
+
+
+def _check_inside(path: Path, folder: Path) -> None:
+    """Refuse a table that is a symbolic link to a file outside the data folder."""
+    real = Path(os.path.realpath(path))
+    home = Path(os.path.realpath(folder))
+    if path.is_symlink() and home not in real.parents:
+        raise InputError(
+            f"is a symbolic link to {real}, outside the data folder.",
+            file=path,
+            hint="Copy the file into the data folder (the report lists and hashes the files it was made from).",
+        )
 
 
 def check_references(tables: dict[str, pd.DataFrame], folder: Path) -> None:
