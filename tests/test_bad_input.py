@@ -188,6 +188,66 @@ class Case:
     output: str | None = None  # the -o argument relative to the copy (default: out)
 
 
+def _excel_workbook(name: str, *, sheets: tuple[str, ...] = (), hidden: tuple[str, ...] = (), formula=None, merged=None,
+                    date=None, hidden_rows: tuple[int, ...] = ()) -> Callable[[Path], None]:
+    """Replace ``name.csv`` by a workbook written with openpyxl (formulas without values, as programs save them)."""
+
+    def change(root: Path) -> None:
+        import datetime
+
+        from openpyxl import Workbook
+
+        frame = _table(root, name)
+        (root / DATA / f"{name}.csv").unlink()
+        book = Workbook()
+        book.remove(book.active)
+        for title in sheets or (name,):
+            sheet = book.create_sheet(title)
+            if title == (sheets or (name,))[-1]:
+                sheet.append(list(frame.columns))
+                for row in frame.itertuples(index=False):
+                    sheet.append([_typed(v) for v in row])
+            if title in hidden:
+                sheet.sheet_state = "hidden"
+        sheet = book[(sheets or (name,))[-1]]
+        if formula:
+            sheet[formula[0]] = formula[1]
+        if merged:
+            sheet.merge_cells(merged)
+        if date:
+            column = list(frame.columns).index(date[1]) + 1
+            sheet.cell(row=date[0], column=column).value = datetime.datetime(1899, 12, 30) + datetime.timedelta(
+                days=int(frame.loc[date[0] - 2, date[1]]))
+        for row in hidden_rows:
+            sheet.row_dimensions[row].hidden = True
+        book.save(root / DATA / f"{name}.xlsx")
+
+    return change
+
+
+def _typed(value: str) -> object:
+    try:
+        return int(value)
+    except ValueError:
+        try:
+            return float(value)
+        except ValueError:
+            return value or None
+
+
+def _zip_bomb(name: str) -> Callable[[Path], None]:
+    def change(root: Path) -> None:
+        import zipfile
+
+        (root / DATA / f"{name}.csv").unlink()
+        with zipfile.ZipFile(root / DATA / f"{name}.xlsx", "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as part:
+                for _ in range(201):
+                    part.write(b" " * (1 << 20))
+
+    return change
+
+
 def _link_outside(name: str) -> Callable[[Path], None]:
     def change(root: Path) -> None:
         (root / DATA / f"{name}.csv").rename(root / f"{name}.csv")
@@ -238,6 +298,16 @@ CASES: list[Case] = [
     Case("excel_multirow_header", "Excel: header over several rows (merged cells)", "column names split over rows 1-2",
          _excel("firms", {"firms": _firms}, [FIRM_COLUMNS[:3] + ["", "", ""], ["", "", ""] + FIRM_COLUMNS[3:]]),
          ("firms.xlsx", "row 1", "spread over rows 1, 2")),
+    Case("excel_formula_without_value", "Excel: a formula without a saved value", "firms.xlsx written by a program, =F2*2 in F3",
+         _excel_workbook("firms", formula=("F3", "=F2*2")), ("firms.xlsx", "row 3", "formula without a saved value")),
+    Case("excel_hidden_sheets_only", "Excel: the table only on a hidden sheet", "firms on hidden sheet 'Ark1', 'Forside' empty",
+         _excel_workbook("firms", sheets=("Forside", "Ark1"), hidden=("Ark1",)), ("firms.xlsx", "only on hidden sheets")),
+    Case("excel_date_in_year", "Excel: a date in a year column", "2011 typed into a date cell: 03.07.1905",
+         _excel_workbook("jobs", date=(3, "year")), ("jobs.xlsx", "row 3", "column 'year'", "holds a date")),
+    Case("excel_merged_cells", "Excel: merged cells in the table", "sector merged over rows 2-3",
+         _excel_workbook("firms", merged="C2:C3"), ("firms.xlsx", "row 3", "column 'sector'", "merged cells C2:C3")),
+    Case("xlsx_too_large", "Excel: a workbook that unpacks to more than 200 MB", "a zip bomb named jobs.xlsx (201 MB of spaces)",
+         _zip_bomb("jobs"), ("jobs.xlsx", "unpacks to 201 MB")),
     Case("too_many_cells", "row with more cells than the header", "an unquoted comma decimal: 433000,50",
          _text("budget", lambda t: t.replace("administration,433000.00", "administration,433000,50", 1)),
          ("budget.csv", "row 2", "has 5 cells where the header has 4")),
@@ -494,6 +564,12 @@ RECOVERED: list[Recovered] = [
     Recovered("non_tables_ignored", "files that are obviously not tables", "README.md, .DS_Store, an unreadable .~lock.jobs.csv#",
               _non_tables, lambda p: ".~lock.jobs.csv#" not in p.inputs and len(p.inputs) == 6,
               "not tables and were not read"),
+    Recovered("excel_hidden_sheet", "Excel: a hidden sheet named like the table", "hidden sheet 'firms', the table on 'Ark1'",
+              _excel_workbook("firms", sheets=("firms", "Ark1"), hidden=("firms",)),
+              lambda p: len(p.firms) == len(load_programme(ROOT / DATA).firms), "is hidden and was not read"),
+    Recovered("excel_hidden_rows", "Excel: hidden or filtered rows (counted and read, not dropped)", "rows 3 and 5 of jobs.xlsx hidden",
+              _excel_workbook("jobs", hidden_rows=(3, 5)),
+              lambda p: p.jobs["new_fte"].sum() == load_programme(ROOT / DATA).jobs["new_fte"].sum(), "are hidden"),
     Recovered("utf8_bom", "UTF-8 byte-order mark", "CSV UTF-8 from Excel",
               lambda root: (root / DATA / "jobs.csv").write_bytes(b"\xef\xbb\xbf" + (root / DATA / "jobs.csv").read_bytes()),
               lambda p: list(p.jobs.columns)[0] == "project_id", "jobs.csv starts with a UTF-8 byte-order mark"),

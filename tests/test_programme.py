@@ -220,3 +220,138 @@ def test_the_report_hashes_exactly_the_files_read(evaluation_copy):
     hashes = _input_files(evaluation, {})
     data = sorted(k for k in hashes if k.startswith("../data/"))
     assert data == [f"../data/vestre_toten/{t}.csv" for t in sorted(TINY)]
+
+
+# --- Excel: what the values alone do not show --------------------------------------------------
+
+
+def _workbook(path, sheets, *, hidden=(), formula=None, merged=None, hidden_rows=(), autofilter=False):
+    """Write a workbook with openpyxl (which saves formulas without values, as programs do)."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.remove(book.active)
+    for title, frame in sheets.items():
+        sheet = book.create_sheet(title)
+        sheet.append(list(frame.columns))
+        for row in frame.itertuples(index=False):
+            sheet.append([None if pd.isna(v) else v for v in row])
+        if title in hidden:
+            sheet.sheet_state = "hidden"
+    first = book.worksheets[0]
+    if formula:
+        first[formula[0]] = formula[1]
+    if merged:
+        first.merge_cells(merged)
+    for row in hidden_rows:
+        first.row_dimensions[row].hidden = True
+    if autofilter:
+        first.auto_filter.ref = first.dimensions
+    book.save(path)
+
+
+def _xlsx_programme(tmp_path, table, **options):
+    folder = write_programme(tmp_path / "x")
+    frame = TINY[table].copy()
+    (folder / f"{table}.csv").unlink()
+    sheets = options.pop("sheets", None) or {table: frame}
+    _workbook(folder / f"{table}.xlsx", sheets, **options)
+    return folder
+
+
+def test_a_formula_without_a_saved_value_is_refused(tmp_path):
+    folder = _xlsx_programme(tmp_path, "firms", formula=("F3", "=F2*2"))
+    with pytest.raises(InputError) as caught:
+        load_programme(folder)
+    assert str(caught.value) == (
+        f"{folder / 'firms.xlsx'}, row 3, column 'employees_before': the cell F3 of the sheet 'firms' holds a formula without a "
+        "saved value (=F2*2). Open and save it in Excel (which saves the values), or paste values (Paste Special, Values).")
+
+
+def test_a_hidden_sheet_is_never_chosen(tmp_path):
+    firms = TINY["firms"]
+    folder = _xlsx_programme(tmp_path, "firms", sheets={"firms": firms.iloc[:1], "Ark1": firms}, hidden=("firms",))
+    programme = load_programme(folder)
+    assert len(programme.firms) == 3  # from the visible sheet, not the hidden one named like the table
+    assert "firms.xlsx: the sheet 'firms' is hidden and was not read (hidden sheets never are)." in programme.notes
+
+
+def test_data_only_on_hidden_sheets_is_refused(tmp_path):
+    folder = _xlsx_programme(tmp_path, "firms", sheets={"Forside": TINY["firms"].iloc[:0, :0], "Ark1": TINY["firms"]},
+                             hidden=("Ark1",))
+    with pytest.raises(InputError, match=r"firms.xlsx: holds data only on hidden sheets \('Ark1'\)\. Unhide"):
+        load_programme(folder)
+
+
+def test_hidden_and_filtered_rows_are_read_and_counted(tmp_path):
+    folder = _xlsx_programme(tmp_path, "jobs", hidden_rows=(3,), autofilter=True)
+    programme = load_programme(folder)
+    assert programme.jobs["new_fte"].sum() == pytest.approx(6.5)  # nothing dropped
+    assert ("jobs.xlsx: 1 row(s) of the sheet 'jobs' are hidden or filtered out (the sheet has a filter) (3); "
+            "they were read like the others (a hidden row is still a row of the table).") in programme.notes
+
+
+def test_a_date_in_a_year_column_says_so(tmp_path):
+    import datetime
+
+    jobs = TINY["jobs"].copy().astype(object)
+    jobs.loc[1, "year"] = datetime.datetime(1905, 7, 4)  # 2011 typed into a date-formatted cell
+    folder = _xlsx_programme(tmp_path, "jobs", sheets={"jobs": jobs})
+    with pytest.raises(InputError) as caught:
+        load_programme(folder)
+    assert str(caught.value).startswith(
+        f"{folder / 'jobs.xlsx'}, row 3, column 'year': '1905-07-04' holds a date, not a year. Write the year as a number")
+
+
+def test_merged_cells_are_named_as_merged(tmp_path):
+    folder = _xlsx_programme(tmp_path, "firms", merged="C2:C3")
+    with pytest.raises(InputError) as caught:
+        load_programme(folder)
+    assert str(caught.value) == (
+        f"{folder / 'firms.xlsx'}, row 3, column 'sector': is part of the merged cells C2:C3, whose value only the "
+        "first cell holds. Unmerge the cells in Excel and fill in the value in every row.")
+
+
+def test_a_workbook_that_unpacks_to_too_much_is_refused_before_parsing(tmp_path):
+    import zipfile
+
+    from evalkit.io.programme import MAX_XLSX_UNPACKED
+
+    folder = write_programme(tmp_path / "p")
+    (folder / "jobs.csv").unlink()
+    with zipfile.ZipFile(folder / "jobs.xlsx", "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as part:
+            block = b" " * (1 << 20)
+            for _ in range(MAX_XLSX_UNPACKED // len(block) + 1):
+                part.write(block)
+    with pytest.raises(InputError, match=r"jobs.xlsx: unpacks to 201 MB, more than the 200 MB evalkit opens\."):
+        load_programme(folder)
+
+
+# --- blank rows cost what they are: nothing ----------------------------------------------------
+
+
+def _hang_breaker(seconds=120):
+    """Stop a test that would run for hours (a quadratic loop) instead of hanging the suite."""
+    import signal
+
+    def stop(signum, frame):  # noqa: ARG001
+        raise AssertionError(f"still loading after {seconds} s")
+
+    signal.signal(signal.SIGALRM, stop)
+    signal.alarm(seconds)
+
+
+def test_two_hundred_thousand_trailing_blank_rows_load(tmp_path):
+    folder = write_programme(tmp_path / "p")
+    with open(folder / "jobs.csv", "a") as handle:
+        handle.write(",,,,\n" * 200_000)
+    _hang_breaker()
+    try:
+        programme = load_programme(folder)
+    finally:
+        import signal
+
+        signal.alarm(0)
+    assert len(programme.jobs) == 3
+    assert "jobs.csv ends with 200000 blank row(s); they were ignored." in programme.notes

@@ -19,6 +19,7 @@ merged-cell row above an Excel header. Anything that could be read two ways
 from __future__ import annotations
 
 import csv
+import datetime
 import difflib
 import hashlib
 import io
@@ -315,11 +316,17 @@ def parse_csv_text(text: str, path: Path | str, table: str | None = None) -> tup
     # The csv module, not pandas, so that a row with too many cells is an error (pandas would
     # silently turn the first column into an index) and an unclosed quote is caught (strict).
     records: list[list[str]] = []
+    numbers: list[int] = []
+    blank: list[int] = []  # blank rows are counted, never built into the frame
+    row = 1
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=True)
     try:
         next(reader)  # the header, read above
         for record in reader:
-            row = len(records) + 2
+            row += 1
+            if not "".join(record).strip():
+                blank.append(row)
+                continue
             if len(record) > len(names) and any(cell.strip() for cell in record[len(names):]):
                 raise InputError(
                     f"has {len(record)} cells where the header has {len(names)}.",
@@ -329,20 +336,33 @@ def parse_csv_text(text: str, path: Path | str, table: str | None = None) -> tup
                     "comma-separated file): quote it, or save the file from Excel as CSV UTF-8.",
                 )
             records.append((record + [""] * len(names))[: len(names)])
+            numbers.append(row)
     except csv.Error as exc:
         raise InputError(
-            f"has an unclosed or misplaced quote (\") in or after row {len(records) + 2} ({exc}).",
+            f"has an unclosed or misplaced quote (\") in or after row {row + 1} ({exc}).",
             file=path,
-            row=len(records) + 2,
+            row=row + 1,
             hint="Check the quotes in that row.",
         ) from None
     frame = pd.DataFrame(records, columns=range(len(names)), dtype=object) if records else pd.DataFrame(
         columns=range(len(names)), dtype=object
     )
     frame.columns = [n or f"(column {i + 1})" for i, n in enumerate(names)]
-    frame.index = pd.RangeIndex(2, len(frame) + 2)
+    frame.index = pd.Index(numbers, dtype="int64")
     frame, blank_notes = _tidy_cells(frame, name)
-    return frame, notes + blank_notes
+    return frame, notes + _blank_notes(name, blank, numbers[-1] if numbers else None) + blank_notes
+
+
+def _blank_notes(name: str, blank: list[int], last_data: int | None) -> list[str]:
+    """Notes on blank rows (ascending row numbers): those after the last data row, and those between."""
+    notes = []
+    trailing = [r for r in blank if last_data is None or r > last_data]
+    inner = blank[: len(blank) - len(trailing)]
+    if trailing:
+        notes.append(f"{name} ends with {len(trailing)} blank row(s); they were ignored.")
+    if inner:
+        notes.append(f"{name} has blank row(s) {_rows_text(inner)}; they were ignored.")
+    return notes
 
 
 def _tidy_cells(frame: pd.DataFrame, name: str) -> tuple[pd.DataFrame, list[str]]:
@@ -353,15 +373,9 @@ def _tidy_cells(frame: pd.DataFrame, name: str) -> tuple[pd.DataFrame, list[str]
     index = list(frame.index)
     blank = [all(v is None for v in row) for row in cells]
     if any(blank):
-        rows = [r for r, b in zip(index, blank) if b]
-        data_rows = [r for r, b in zip(index, blank) if not b]
-        last_data = max(data_rows) if data_rows else None
-        trailing = [r for r in rows if last_data is None or r > last_data]
-        inner = [r for r in rows if r not in trailing]
-        if trailing:
-            notes.append(f"{name} ends with {len(trailing)} blank row(s); they were ignored.")
-        if inner:
-            notes.append(f"{name} has blank row(s) {_rows_text(inner)}; they were ignored.")
+        # One pass (a sheet may end with hundreds of thousands of blank rows).
+        last_data = max((r for r, b in zip(index, blank) if not b), default=None)
+        notes += _blank_notes(name, [r for r, b in zip(index, blank) if b], last_data)
         cells = [row for row, b in zip(cells, blank) if not b]
         index = [r for r, b in zip(index, blank) if not b]
     tidy = pd.DataFrame(cells, columns=list(frame.columns), index=pd.Index(index, dtype="int64"), dtype=object)
@@ -388,28 +402,34 @@ def read_excel_table(path: Path, table: str | None = None, data: bytes | None = 
     """
     name = path.name
     notes: list[str] = []
+    data = data if data is not None else read_file_bytes(path)
+    book = _open_workbook(data, path)
     try:
-        source = io.BytesIO(data if data is not None else read_file_bytes(path))
-        sheets = pd.read_excel(source, sheet_name=None, header=None, dtype=str, keep_default_na=False)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError, TypeError) as exc:
-        raise InputError(
-            f"cannot be read as an Excel workbook ({type(exc).__name__}).",
-            file=path,
-            hint="Open it in Excel and save it again as .xlsx, or as CSV UTF-8.",
-        ) from None
-    except Exception as exc:  # openpyxl raises its own kinds for a broken workbook
-        raise InputError(
-            f"cannot be read as an Excel workbook ({type(exc).__name__}: {exc}).",
-            file=path,
-            hint="Open it in Excel and save it again as .xlsx, or as CSV UTF-8.",
-        ) from None
-    filled = {s: f for s, f in sheets.items() if (f.astype(str).apply(lambda c: c.str.strip()) != "").any().any()}
-    named = [s for s in sheets if table and _normal(s) == table]
+        return _read_book(book, path, table, notes)
+    finally:
+        book.close()
+
+
+def _read_book(book, path: Path, table: str | None, notes: list[str]) -> tuple[pd.DataFrame, list[str]]:
+    name = path.name
+    sheets, hidden, layout = _read_sheets(book, path)
+    filled = {s: rows for s, rows in sheets.items() if rows and s not in hidden}
+    named = [s for s in sheets if table and _normal(s) == table and s not in hidden]
+    for sheet_name in sheets:
+        if sheet_name in hidden and table and _normal(sheet_name) == table:
+            notes.append(f"{name}: the sheet '{sheet_name}' is hidden and was not read (hidden sheets never are).")
     if named:
         sheet = named[0]
     elif len(filled) == 1:
         sheet = next(iter(filled))
     elif not filled:
+        with_data = [s for s, rows in sheets.items() if rows]
+        if with_data:
+            raise InputError(
+                f"holds data only on hidden sheets ({', '.join(repr(s) for s in with_data)}).",
+                file=path,
+                hint="Unhide the sheet with the table (Excel: right-click a sheet tab, Unhide), or copy it to a visible sheet.",
+            )
         raise InputError("is empty (no sheet has any cells).", file=path, hint="It needs a header row and data rows.")
     else:
         raise InputError(
@@ -419,7 +439,8 @@ def read_excel_table(path: Path, table: str | None = None, data: bytes | None = 
         )
     if len(sheets) > 1:
         notes.append(f"{name} has {len(sheets)} sheets; the table was read from the sheet '{sheet}'.")
-    raw = sheets[sheet]
+    width = max(len(r) for r in sheets[sheet])
+    raw = pd.DataFrame([list(r) + [""] * (width - len(r)) for r in sheets[sheet]], dtype=object)
     header_row = _header_row(raw, table, path, sheet)
     if header_row > 0:
         notes.append(
@@ -427,6 +448,7 @@ def read_excel_table(path: Path, table: str | None = None, data: bytes | None = 
             f"the {header_row} row(s) above (a title or merged cells) were ignored."
         )
     names = [str(v).strip() for v in raw.iloc[header_row]]
+    sheet_layout = _sheet_layout(book, sheet, path, layout, names)
     seen: dict[str, int] = {}
     for position, column in enumerate(names):
         if column and column in seen:
@@ -444,7 +466,190 @@ def read_excel_table(path: Path, table: str | None = None, data: bytes | None = 
     frame.index = pd.RangeIndex(header_row + 2, header_row + 2 + len(frame))
     frame, blank_notes = _tidy_cells(frame, name)
     frame.attrs["header_row"] = header_row + 1
+    frame.attrs["merged"] = sheet_layout.merged
+    frame.attrs["date_cells"] = sheet_layout.dates
+    hidden_rows = [r for r in sheet_layout.hidden_rows if r > header_row + 1 and r in set(frame.index)]
+    if hidden_rows:
+        how = "hidden or filtered out (the sheet has a filter)" if sheet_layout.filtered else "hidden"
+        notes.append(
+            f"{name}: {len(hidden_rows)} row(s) of the sheet '{sheet}' are {how} ({_rows_text(hidden_rows)}); "
+            "they were read like the others (a hidden row is still a row of the table)."
+        )
     return frame, notes + blank_notes
+
+
+#: An .xlsx whose parts unpack to more than this is refused before it is parsed (a zip bomb, or
+#: a workbook far larger than any programme's records).
+MAX_XLSX_UNPACKED = 200 * 2**20
+#: A cell longer than this (characters) is refused: no field of the data model is near it.
+MAX_CELL_CHARS = 2**20
+
+
+@dataclass(frozen=True)
+class _Layout:
+    merged: tuple[tuple[int, int, int, int], ...] = ()  # (first row, first column, last row, last column)
+    hidden_rows: tuple[int, ...] = ()
+    filtered: bool = False
+    dates: frozenset = frozenset()  # (sheet row, sheet column) of cells Excel holds as dates
+
+
+def _open_workbook(data: bytes, path: Path):
+    """The workbook, read-only with cached values; refused if it unpacks to too much."""
+    import openpyxl
+
+    hint = "Open it in Excel and save it again as .xlsx, or as CSV UTF-8."
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        raise InputError(f"cannot be read as an Excel workbook ({type(exc).__name__}).", file=path, hint=hint) from None
+    if unpacked > MAX_XLSX_UNPACKED:
+        raise InputError(
+            f"unpacks to {unpacked / 2**20:.0f} MB, more than the {MAX_XLSX_UNPACKED / 2**20:.0f} MB evalkit opens.",
+            file=path,
+            hint="Delete unused sheets, images and formatting, or save the table as CSV UTF-8.",
+        )
+    try:
+        return openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError, TypeError) as exc:
+        raise InputError(f"cannot be read as an Excel workbook ({type(exc).__name__}).", file=path, hint=hint) from None
+    except Exception as exc:  # openpyxl raises its own kinds for a broken workbook
+        raise InputError(f"cannot be read as an Excel workbook ({type(exc).__name__}: {exc}).", file=path, hint=hint) from None
+
+
+def _excel_text(value: Any) -> str:
+    """A cell's value as the text a CSV export would hold ('' when blank)."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, datetime.datetime):
+        return value.date().isoformat() if value.time() == datetime.time() else value.isoformat(sep=" ")
+    if isinstance(value, (datetime.date, datetime.time)):
+        return value.isoformat()
+    return str(value)
+
+
+def _read_sheets(book, path: Path) -> tuple[dict[str, list[tuple]], set[str], dict[str, _Layout]]:
+    """Every sheet's rows as text, trailing blank rows dropped (in linear time), and which are hidden."""
+    sheets: dict[str, list[tuple]] = {}
+    hidden: set[str] = set()
+    layout: dict[str, _Layout] = {}
+    try:
+        for sheet in book.worksheets:
+            if getattr(sheet, "sheet_state", "visible") != "visible":
+                hidden.add(sheet.title)
+            rows: list[tuple] = []
+            dates: set[tuple[int, int]] = set()
+            last = 0  # rows up to the last one with a value; blank rows after it are never kept
+            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+                if not any(v is not None and (not isinstance(v, str) or v.strip()) for v in values):
+                    if last:
+                        rows.append(())
+                    continue
+                cells = []
+                for column, value in enumerate(values, start=1):
+                    if isinstance(value, (datetime.date, datetime.time)):
+                        dates.add((number, column))
+                    text = _excel_text(value)
+                    if len(text) > MAX_CELL_CHARS:
+                        raise InputError(
+                            f"a cell of the sheet '{sheet.title}' holds {len(text)} characters "
+                            f"(more than {MAX_CELL_CHARS}).",
+                            file=path, row=number, hint="No field of the data model is that long: check the cell.",
+                        )
+                    cells.append(text)
+                while len(rows) < number - 1:
+                    rows.append(())
+                rows.append(tuple(cells))
+                last = number
+            sheets[sheet.title] = rows[:last]
+            layout[sheet.title] = _Layout(dates=frozenset(dates))
+    except InputError:
+        raise
+    except Exception as exc:  # a broken part found while reading the rows
+        raise InputError(
+            f"cannot be read as an Excel workbook ({type(exc).__name__}).",
+            file=path, hint="Open it in Excel and save it again as .xlsx, or as CSV UTF-8.",
+        ) from None
+    return sheets, hidden, layout
+
+
+_MERGED = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*\bref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
+_ROW_TAG = re.compile(rb"<(?:\w+:)?row\b[^>]*>")
+_ROW_NUMBER = re.compile(rb'\br="(\d+)"')
+_HIDDEN = re.compile(rb'\bhidden="(?:1|true)"')
+
+
+def _column_number(letters: bytes | str) -> int:
+    number = 0
+    for letter in letters.decode() if isinstance(letters, bytes) else letters:
+        number = number * 26 + ord(letter) - 64
+    return number
+
+
+def _sheet_layout(book, sheet: str, path: Path, layout: dict[str, _Layout], names: list[str]) -> _Layout:
+    """What the values alone do not show: merged ranges, hidden rows, a filter, formulas without values.
+
+    Read from the sheet's XML (openpyxl's read-only mode does not keep them).
+
+    Raises
+    ------
+    InputError
+        For a formula cell without a saved value (a workbook written by a
+        program, not saved by Excel): its value is unknown.
+    """
+    source = book[sheet]
+    part = getattr(source, "_worksheet_path", None)
+    archive = getattr(book, "_archive", None)
+    base = layout.get(sheet, _Layout())
+    if part is None or archive is None:
+        return base
+    try:
+        xml = archive.read(part)
+    except (KeyError, OSError, ValueError):
+        return base
+    merged = tuple(
+        (int(r1), _column_number(c1), int(r2), _column_number(c2)) for c1, r1, c2, r2 in _MERGED.findall(xml)
+    )
+    hidden_rows: tuple[int, ...] = ()
+    if b'hidden="' in xml:
+        hidden_rows = tuple(
+            int(_ROW_NUMBER.search(tag).group(1)) for tag in _ROW_TAG.findall(xml)
+            if _HIDDEN.search(tag) and _ROW_NUMBER.search(tag)
+        )
+    filtered = b"autoFilter" in xml
+    if b"<f" in xml or b":f>" in xml or b":f " in xml:
+        _check_formulas(xml, sheet, path, names)
+    return _Layout(merged=merged, hidden_rows=hidden_rows, filtered=filtered, dates=base.dates)
+
+
+def _check_formulas(xml: bytes, sheet: str, path: Path, names: list[str]) -> None:
+    from xml.etree import ElementTree
+
+    for _, element in ElementTree.iterparse(io.BytesIO(xml)):
+        if element.tag.rsplit("}", 1)[-1] != "c":
+            continue
+        children = {child.tag.rsplit("}", 1)[-1]: child for child in element}
+        if "f" in children and (children.get("v") is None or not (children["v"].text or "").strip()):
+            ref = element.get("r", "")
+            letters = "".join(ch for ch in ref if ch.isalpha())
+            digits = "".join(ch for ch in ref if ch.isdigit())
+            formula = (children["f"].text or "").strip()
+            raise InputError(
+                f"the cell {ref} of the sheet '{sheet}' holds a formula without a saved value"
+                + (f" (={formula[:60]})" if formula else "") + ".",
+                file=path,
+                row=int(digits) if digits else None,
+                column=(names[_column_number(letters) - 1] or None) if letters and _column_number(letters) <= len(names)
+                else letters or None,
+                hint="Open and save it in Excel (which saves the values), or paste values (Paste Special, Values).",
+            )
+        element.clear()
 
 
 def _header_row(raw: pd.DataFrame, table: str | None, path: Path, sheet: str) -> int:
@@ -593,7 +798,10 @@ def check_table(
         raise InputError(f"'{table}' is not a table of the data model.", file=path)
     notes = notes if notes is not None else []
     schema = SCHEMAS[table]
+    merged_ranges = frame.attrs.get("merged", ())
+    positions = {c: i for i, c in enumerate(frame.columns, start=1)}  # sheet columns of an Excel table
     frame = _match_columns(frame, table, path, notes)
+    positions = dict(zip(frame.columns, positions.values()))
     if isinstance(frame.index, pd.RangeIndex) and frame.index.start == 0 or not pd.api.types.is_integer_dtype(frame.index):
         # A frame not from the readers: number its rows as a spreadsheet would (header = row 1).
         rows = list(range(2, len(frame) + 2))
@@ -637,7 +845,12 @@ def check_table(
         if not spec.nullable:
             empty = next((row for row, v in zip(rows, values) if v is None), None)
             if empty is not None:
-                fail(order, empty, "is empty.", column, "Fill in a value.")
+                merged = _merged_range(merged_ranges, empty, positions.get(column))
+                if merged:
+                    fail(order, empty, f"is part of the merged cells {merged}, whose value only the first cell holds.",
+                         column, "Unmerge the cells in Excel and fill in the value in every row.")
+                else:
+                    fail(order, empty, "is empty.", column, "Fill in a value.")
         present = [(row, v) for row, v in zip(rows, values) if v is not None]
         for check in spec.checks:
             bad = _failed(check, present)
@@ -667,6 +880,24 @@ def check_table(
     result.attrs["source_file"] = str(path)
     result.attrs["file_rows"] = rows
     return result
+
+
+def _column_letters(number: int) -> str:
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _merged_range(ranges, row: int, column: int | None) -> str | None:
+    """The merged range (``A5:A7``) holding the cell, if it is not the range's first cell."""
+    if column is None:
+        return None
+    for r1, c1, r2, c2 in ranges:
+        if r1 <= row <= r2 and c1 <= column <= c2 and (row, column) != (r1, c1):
+            return f"{_column_letters(c1)}{r1}:{_column_letters(c2)}{r2}"
+    return None
 
 
 def _cell_text(value: Any) -> str | None:
@@ -711,6 +942,7 @@ def _failed(check: Any, present: list[tuple[int, Any]]) -> tuple[int, str, str |
     return None
 
 
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2})?)?$|^\d{1,2}\.\d{1,2}\.\d{2,4}$")
 _PLAIN_NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
 
 
@@ -730,6 +962,12 @@ def _to_numbers(
             number = float(cell)
         else:
             parsed, was_recovered, ambiguity = parse_number(cell)
+            if parsed is None and _DATE.match(cell):
+                return numbers, (row, f"'{cell}' holds a date, not {'a year' if integer else 'a number'}.", (
+                    "Write the year as a number, e.g. 2012 (in Excel, format the column as Number: a year "
+                    "typed into a date cell shows as a date in 1905)." if integer else
+                    "Write the number itself (in Excel, format the column as Number)."
+                )), recovered
             if parsed is None:
                 return numbers, (row, f"'{cell}' is not {kind}" + (f" ({ambiguity})." if ambiguity else "."), hint), recovered
             number = parsed
