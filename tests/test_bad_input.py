@@ -848,3 +848,43 @@ if __name__ == "__main__":
     with tempfile.TemporaryDirectory() as work:
         write_catalogue(Path(work))
     print(f"wrote {CATALOGUE}")
+
+
+# --- no jobs at all is a real state: the report renders ---------------------------------------------
+
+
+def test_an_axis_of_zeros_gets_tick_labels() -> None:
+    import matplotlib.pyplot as plt
+
+    from evalkit.report.style import LocaleFormatter
+
+    fig, ax = plt.subplots()
+    ax.bar(["a", "b"], [0.0, 0.0])
+    ax.yaxis.set_major_formatter(LocaleFormatter("nb"))
+    ax.set_ylim(0, 1e-12)  # what a chart scaled to its largest value gets when every value is 0
+    fig.canvas.draw()  # log10 of a zero tick spacing failed here
+    assert [t.get_text() for t in ax.get_yticklabels()][0] == "0"
+    plt.close(fig)
+
+
+def _no_jobs(kind: str) -> Callable[[Path], None]:
+    def change(root: Path) -> None:
+        jobs = _table(root, "jobs")
+        if kind == "header_only":
+            jobs = jobs.iloc[:0]
+        else:
+            jobs["new_fte"], jobs["secured_fte"] = "0", "0"
+        _write(root, "jobs", jobs)
+
+    return change
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["header_only", "all_zero"])
+def test_a_programme_without_jobs_renders(kind: str, tmp_path: Path, capsys) -> None:
+    root = _copy(tmp_path / "copy")
+    _no_jobs(kind)(root)
+    code = main(["render", str(root / EVALUATION), "-o", str(root / "out")])
+    assert code == 0, capsys.readouterr().err
+    figures = json.loads((root / "out" / "results.json").read_text())["figures"]
+    assert figures["jobs.registered.total"] == 0

@@ -93,7 +93,8 @@ class LocaleFormatter(Formatter):
         visible = [v for v in shown if min(lo, hi) - 1e-9 <= v <= max(lo, hi) + 1e-9] or shown
         self._years = bool(visible) and all(v.is_integer() and 1800 <= v <= 2200 for v in visible)
         # As many decimals as the tick spacing needs, at most 3.
-        steps = sorted({round(b - a, 9) for a, b in zip(shown, shown[1:]) if b > a})
+        # A spacing that rounds to 0 (an axis of zeros, e.g. no jobs) has no decimals to give.
+        steps = sorted(s for s in {round(b - a, 9) for a, b in zip(shown, shown[1:])} if s > 0)
         step = steps[0] if steps else 1.0
         self._decimals = 0 if step >= 1 else min(3, max(0, -math.floor(math.log10(step) + 1e-9)))
 
