@@ -248,6 +248,38 @@ def _zip_bomb(name: str) -> Callable[[Path], None]:
     return change
 
 
+def _repeat_row(name: str, row: int) -> Callable[[Path], None]:
+    def change(root: Path) -> None:
+        frame = _table(root, name)
+        _write(root, name, pd.concat([frame, frame.iloc[[row - 2]]], ignore_index=True))
+
+    return change
+
+
+def _outsider(name: str) -> Callable[[Path], None]:
+    """Row 2 of ``name`` given to a firm of the register that takes no part in that row's project."""
+
+    def change(root: Path) -> None:
+        frame, projects, participants = _table(root, name), _table(root, "projects"), _table(root, "participants")
+        project = frame.loc[0, "project_id"]
+        members = set(projects.loc[projects["project_id"] == project, "org_number"]) | set(
+            participants.loc[participants["project_id"] == project, "org_number"])
+        frame.loc[0, "org_number"] = next(o for o in _table(root, "firms")["org_number"] if o not in members)
+        _write(root, name, frame)
+
+    return change
+
+
+def _budget_support(amount: float) -> Callable[[Path], None]:
+    def change(root: Path) -> None:
+        budget = _table(root, "budget")
+        support = budget["category"] == "project_support"
+        budget.loc[support, "amount_nok"] = f"{amount / support.sum():.2f}"
+        _write(root, "budget", budget)
+
+    return change
+
+
 def _link_outside(name: str) -> Callable[[Path], None]:
     def change(root: Path) -> None:
         (root / DATA / f"{name}.csv").rename(root / f"{name}.csv")
@@ -380,6 +412,18 @@ CASES: list[Case] = [
          ("jobs.csv", "row 2", "column 'year'", "before their project")),
     Case("survey_twice", "firm answered twice", "the same firm and project twice in survey.csv",
          _cell("survey", 3, "project_id", "VT-2010-01"), ("survey.csv", "row 3", "column 'project_id'", "answered twice")),
+    Case("jobs_twice", "the same jobs registered twice", "jobs.csv row 2 repeated at the end", _repeat_row("jobs", 2),
+         ("jobs.csv", "registered twice", "rows 2 and")),
+    Case("jobs_firm_outside_project", "jobs of a firm not in the project", "a firm that is neither applicant nor participant",
+         _outsider("jobs"), ("jobs.csv", "row 2", "neither its applicant nor one of its participants")),
+    Case("survey_firm_outside_project", "survey answer about a project the firm is not in", "a firm answering about another's project",
+         _outsider("survey"), ("survey.csv", "row 2", "neither its applicant nor one of its participants")),
+    Case("grants_over_budget", "grants paid above the budget's project support", "project support cut to 1 000 000 NOK",
+         _budget_support(1_000_000), ("budget.csv", "more than the budget's project support")),
+    Case("absurd_fte", "absurd FTE in one row", "new_fte = 25000", _cell("jobs", 2, "new_fte", "25000"),
+         ("jobs.csv", "row 2", "column 'new_fte'", "not plausible")),
+    Case("year_before_1980", "a year before regional restructuring existed", "year = 1975", _cell("budget", 2, "year", "1975"),
+         ("budget.csv", "row 2", "column 'year'", "between 1980 and 2100")),
     # -- the evaluation period
     Case("project_outside_period", "project approved outside the period", "year = 2018 in a 2010-2016 evaluation",
          _many(_cell("projects", 2, "year", "2018"), _cell("jobs", 2, "year", "2018"), _cell("jobs", 3, "year", "2018")),
@@ -396,6 +440,20 @@ CASES: list[Case] = [
          ("vestre-toten-2010-2016.yaml", "mapping of settings")),
     Case("evaluation_not_utf8", "evaluation not UTF-8", "Latin-1 'ø' in the title", _yaml_text("title: Gj\xf8vik\n".encode("latin-1")),
          ("vestre-toten-2010-2016.yaml", "not UTF-8")),
+    Case("evaluation_alias", "YAML anchors and aliases", "client: &c X / evaluator: *c",
+         lambda root: (root / EVALUATION).write_text(EVALUATION_TEXT.replace("client: Vestre Toten kommune", "client: &c Vestre Toten kommune")
+                                                      .replace("evaluator: evalkit", "evaluator: *c")),
+         ("vestre-toten-2010-2016.yaml", "row 7", "anchors or aliases")),
+    Case("evaluation_alias_bomb", "YAML alias bomb (billion laughs)", "nine levels of lists of aliases",
+         _yaml_text("a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+             f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(8)) + EVALUATION_TEXT),
+         ("vestre-toten-2010-2016.yaml", "row 1", "anchors or aliases")),
+    Case("evaluation_merge_key", "YAML merge key", "parameters: {<<: {...}}",
+         lambda root: (root / EVALUATION).write_text(EVALUATION_TEXT.replace("parameters:\n", "parameters:\n  <<: {seed: 1}\n")),
+         ("vestre-toten-2010-2016.yaml", "row 10", "merge keys")),
+    Case("unquoted_date", "a date setting without quotes", "data_date: 2017-12-31",
+         lambda root: (root / EVALUATION).write_text(EVALUATION_TEXT + "data_date: 2017-12-31\n"),
+         ("vestre-toten-2010-2016.yaml", "row 12", 'write the date in quotes, e.g. data_date: "2017-12-31"')),
     Case("unknown_setting", "unknown setting", "colour: blue", _setting(colour="blue"),
          ("vestre-toten-2010-2016.yaml", "'colour' is not a known setting")),
     Case("misspelt_setting", "misspelt setting", "titel instead of title", _setting(title=None, titel="Evaluering"),

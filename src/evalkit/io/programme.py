@@ -933,6 +933,11 @@ def _failed(check: Any, present: list[tuple[int, Any]]) -> tuple[int, str, str |
         for row, value in present:
             if value < stats["min_value"]:
                 return row, f"'{value:g}' is negative.", "Amounts and jobs must be >= 0."
+    elif name == "less_than_or_equal_to":
+        for row, value in present:
+            if value > stats["max_value"]:
+                return row, f"'{value:g}' full-time equivalents in one row is not plausible (more than {stats['max_value']:,}).".replace(",", " "), (
+                    "Check the value: FTE are full-time jobs of one firm in one project and year.")
     elif name == "in_range":
         for row, value in present:
             if not stats["min_value"] <= value <= stats["max_value"]:
@@ -1279,7 +1284,47 @@ def check_references(tables: dict[str, pd.DataFrame], folder: Path) -> None:
             column="year",
             hint="Check the year of the registration or of the project.",
         )
+    key = ["project_id", "org_number", "year"]
+    again = jobs.duplicated(key, keep="first").to_numpy()
+    if again.any():
+        position = int(np.argmax(again))
+        same = (jobs[key] == jobs[key].iloc[position]).all(axis=1).to_numpy()
+        first = int(np.argmax(same))
+        raise InputError(
+            f"the jobs of the firm '{jobs['org_number'].iloc[position]}' in the project "
+            f"'{jobs['project_id'].iloc[position]}' in {_plain(jobs['year'].iloc[position])} are registered twice "
+            f"(rows {file_row(jobs, first)} and {file_row(jobs, position)}).",
+            file=jobs.attrs.get("source_file"),
+            row=file_row(jobs, position),
+            hint="Keep one row per project, firm and year (add the FTE up if both are real).",
+        )
+    members = set(zip(projects["project_id"], projects["org_number"])) | set(
+        zip(tables["participants"]["project_id"], tables["participants"]["org_number"])
+    )
     survey = tables["survey"]
+    for frame, doing in ((jobs, "registered jobs in"), (survey, "answered the survey about")):
+        outside = np.array([(p, o) not in members for p, o in zip(frame["project_id"], frame["org_number"])], dtype=bool)
+        if outside.any():
+            position = int(np.argmax(outside))
+            raise InputError(
+                f"the firm '{frame['org_number'].iloc[position]}' {doing} the project "
+                f"'{frame['project_id'].iloc[position]}', but is neither its applicant nor one of its participants.",
+                file=frame.attrs.get("source_file"),
+                row=file_row(frame, position),
+                column="org_number",
+                hint="Add the firm to participants.csv for that project, or correct the project or the firm.",
+            )
+    support = float(tables["budget"].loc[tables["budget"]["category"] == "project_support", "amount_nok"].sum())
+    paid = float(projects["grant_paid_nok"].sum())
+    if paid > support + 1.0:
+        raise InputError(
+            f"the projects were paid {paid:.0f} NOK in grants, more than the budget's project support "
+            f"({support:.0f} NOK).",
+            file=tables["budget"].attrs.get("source_file", folder / "budget"),
+            column="amount_nok",
+            hint="Grants are paid from the programme's project support: check the budget rows of category "
+                 "project_support, and grant_paid_nok in projects.",
+        )
     twice = survey.duplicated(["org_number", "project_id"]).to_numpy()
     if twice.any():
         position = int(np.argmax(twice))
@@ -1291,6 +1336,15 @@ def check_references(tables: dict[str, pd.DataFrame], folder: Path) -> None:
             column="project_id",
             hint="Keep one answer per firm and project.",
         )
+
+
+def _plain(value: Any) -> Any:
+    """A number as a message shows it (``2011``, not ``np.int64(2011)``)."""
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating,)):
+        return int(value) if float(value).is_integer() else float(value)
+    return value
 
 
 def check_period(programme: Programme, period: tuple[int, int]) -> None:
