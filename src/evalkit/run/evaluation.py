@@ -20,6 +20,7 @@ notebook's declared parameters (names and types) before any kernel starts.
 from __future__ import annotations
 
 import ast
+import datetime
 import difflib
 from pathlib import Path
 from typing import Any
@@ -102,6 +103,8 @@ def load_evaluation(path: str | Path) -> Evaluation:
         raise InputError(f"is not UTF-8 text (byte {exc.start}).", file=path, hint="Save it as UTF-8.") from None
     except OSError as exc:
         raise InputError(f"cannot be read ({exc.strerror}).", file=path) from None
+    except _Refused as exc:
+        raise InputError(exc.problem, file=path, row=exc.line, hint=exc.hint) from None
     except _DuplicateKey as exc:
         raise InputError(
             f"the setting '{exc.key}' is given twice (also in line {exc.first}).",
@@ -157,7 +160,10 @@ def _setting_error(exc: ValidationError, path: Path) -> InputError:
         problem = str(error["msg"]).removeprefix("Value error, ")
         problem = problem[0].lower() + problem[1:] if problem else "is not valid"
         given = error.get("input")
-        if not isinstance(given, (dict, list, tuple)) and given is not None:
+        if isinstance(given, (datetime.date, datetime.datetime)):
+            # YAML reads an unquoted 2017-12-31 as a date, not as the text the setting is.
+            problem = f'is a date; write the date in quotes, e.g. {key}: "{given.isoformat()}"'
+        elif not isinstance(given, (dict, list, tuple)) and given is not None:
             problem += f" (got {given!r})"
     return InputError(
         f"the setting '{key}': {problem}." if not problem.startswith("is ") else f"the setting '{key}' {problem}.",
@@ -173,12 +179,29 @@ class _DuplicateKey(Exception):
         self.key, self.line, self.first = key, line, first
 
 
+class _Refused(Exception):
+    def __init__(self, problem: str, line: int, hint: str) -> None:
+        super().__init__(problem)
+        self.problem, self.line, self.hint = problem, line, hint
+
+
 class _StrictLoader(yaml.SafeLoader):
-    """A safe YAML loader that rejects a key given twice (plain YAML keeps the last silently)."""
+    """A safe YAML loader that rejects a key given twice (plain YAML keeps the last silently),
+    anchors and aliases (a few lines of aliases can expand to gigabytes), and merge keys."""
+
+    def compose_node(self, parent, index):  # noqa: ANN001, ANN201 - PyYAML's signature
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise _Refused("evaluation files may not use YAML anchors or aliases (&, *).",
+                           event.start_mark.line + 1, "Write the values out.")
+        return super().compose_node(parent, index)
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
         seen: dict[Any, int] = {}
         for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise _Refused("evaluation files may not use YAML merge keys (<<:).", key_node.start_mark.line + 1,
+                               "Write the keys out.")
             key = self.construct_object(key_node, deep=True)
             line = key_node.start_mark.line + 1
             try:

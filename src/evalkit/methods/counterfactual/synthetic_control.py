@@ -529,6 +529,13 @@ def _placebo_fits(problem: _Problem, tasks: list[tuple[Hashable, list[Hashable]]
         _PLACEBO_JOB = None
 
 
+def _plain(value: Any) -> Any:
+    """Values as a message shows them: 2011, not np.int64(2011)."""
+    if isinstance(value, (list, tuple)):
+        return type(value)(_plain(v) for v in value)
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def _prepare(
     data: pd.DataFrame,
     *,
@@ -574,7 +581,7 @@ def _prepare(
         missing = [d for d in donor_list if d not in set(units_all)]
         if missing:
             raise InputError(
-                f"donor(s) {missing[:5]!r} are not in column '{unit}'.",
+                f"donor(s) {_plain(missing[:5])!r} are not in column '{unit}'.",
                 parameter="donors",
             )
         donor_list = [d for d in donor_list if d != treated]
@@ -586,12 +593,12 @@ def _prepare(
     pre = Y.index < treatment_start
     if pre.sum() < 1:
         raise InputError(
-            f"no period before treatment_start={treatment_start!r}.",
+            f"no period before treatment_start={_plain(treatment_start)!r}.",
             parameter="treatment_start",
         )
     if (~pre).sum() < 1:
         raise InputError(
-            f"no period from treatment_start={treatment_start!r} on.",
+            f"no period from treatment_start={_plain(treatment_start)!r} on.",
             parameter="treatment_start",
         )
     if fit_periods is None:
@@ -601,7 +608,7 @@ def _prepare(
         bad = [p for p in fit if p not in set(Y.index[pre])]
         if bad:
             raise InputError(
-                f"fit period(s) {bad[:5]!r} are not pre-treatment periods in the data.",
+                f"fit period(s) {_plain(bad[:5])!r} are not pre-treatment periods in the data.",
                 parameter="fit_periods",
             )
     fit_rows = Y.index.isin(fit)
@@ -609,7 +616,7 @@ def _prepare(
     if gaps_in_fit.any():
         bad_units = list(gaps_in_fit[gaps_in_fit].index[:5])
         raise InputError(
-            f"the outcome '{outcome}' is missing in the fit period for {bad_units!r}.",
+            f"the outcome '{outcome}' is missing in the fit period for {_plain(bad_units)!r}.",
             parameter="data",
             hint="Drop these units from the donors or fill the gaps.",
         )
@@ -844,7 +851,7 @@ class SyntheticControlResult(ResultDisplay):
         Y = problem.outcome_wide
         if not (start < self.treatment_start) or not (Y.index < start).any():
             raise InputError(
-                f"the placebo start {start!r} must lie inside the pre-treatment period.",
+                f"the placebo start {_plain(start)!r} must lie inside the pre-treatment period.",
                 parameter="start",
             )
         shift = None
