@@ -115,6 +115,31 @@ def _setting(**changes) -> Callable[[Path], None]:
     return change
 
 
+MONITORING_TEXT = """\
+title: Statusrapport for Gjøvikregionen 2017-2018
+notebook: ../notebooks/programme_monitoring.ipynb
+data: ../data/gjovikregionen
+period: [2017, 2018]
+language: nb
+data_date: "2018-12-31"
+parameters:
+  region_name: Gjøvikregionen
+  municipality_codes: ["3407", "3442", "3443", "3447", "3448"]
+  priority_sectors: [Industri, IKT, Bioøkonomi]
+"""
+
+
+def _monitoring(**changes) -> Callable[[Path], None]:
+    """The evaluation file becomes a status report of Gjøvikregionen (its own data copied in), then changed."""
+
+    def change(root: Path) -> None:
+        shutil.copytree(ROOT / "data" / "gjovikregionen", root / "data" / "gjovikregionen")
+        (root / EVALUATION).write_text(MONITORING_TEXT, encoding="utf-8")
+        _setting(**changes)(root)
+
+    return change
+
+
 def _yaml_text(text: str | bytes) -> Callable[[Path], None]:
     def change(root: Path) -> None:
         path = root / EVALUATION
@@ -486,6 +511,20 @@ CASES: list[Case] = [
          _setting(**{"parameters.municipality_code": "9999"}), ("parameter 'municipality_code'", "'9999' is not a municipality code")),
     Case("old_municipality_code", "municipality code from before a merger", "municipality_code: '0529'",
          _setting(**{"parameters.municipality_code": "0529"}), ("parameter 'municipality_code'", "today it is '3443'")),
+    Case("donors_hold_treated", "comparison donors holding the programme municipality", "comparison_donors: ['3443', '3401']",
+         _setting(**{"parameters.comparison_donors": ["3443", "3401"]}), ("parameter 'comparison_donors'", "'3443'")),
+    Case("donors_repeated", "a comparison donor listed twice", "comparison_donors: ['3401', '3405', '3401']",
+         _setting(**{"parameters.comparison_donors": ["3401", "3405", "3401"]}), ("parameter 'comparison_donors'", "listed twice")),
+    Case("exclude_donors_unknown", "an unknown code in exclude_donors", "exclude_donors: ['9999']",
+         _setting(**{"parameters.exclude_donors": ["9999"]}), ("parameter 'exclude_donors'", "'9999' is not a municipality code")),
+    Case("pre_period_overlaps", "pre-period overlapping the programme", "pre_period: [2005, 2011] for a 2010-2016 programme",
+         _setting(**{"parameters.pre_period": [2005, 2011]}), ("parameter 'pre_period'", "overlaps the programme period")),
+    Case("pre_period_one_year", "pre-period of one year", "pre_period: [2009, 2009]",
+         _setting(**{"parameters.pre_period": [2009, 2009]}), ("parameter 'pre_period'", "at least two years")),
+    Case("priority_sector_misspelt", "monitoring: a priority sector no project has", "priority_sectors: [Industy, IKT]",
+         _monitoring(**{"parameters.priority_sectors": ["Industy", "IKT"]}), ("parameter 'priority_sectors'", "did you mean 'Industri'")),
+    Case("municipality_codes_repeated", "monitoring: a municipality listed twice", "municipality_codes: ['3407', '3443', '3407']",
+         _monitoring(**{"parameters.municipality_codes": ["3407", "3443", "3407"]}), ("parameter 'municipality_codes'", "listed twice")),
     # -- the output location
     Case("output_is_file", "output is a file", "-o notes.txt", lambda root: (root / "notes.txt").write_text("mine"),
          ("notes.txt", "is a file"), output="notes.txt"),

@@ -86,8 +86,10 @@ def _prepare(evaluation_path: str | Path, *, pdf: bool = False) -> tuple[Evaluat
     check_parameters(parameters, declared, file=evaluation.source)
     effective = {name: spec["default"] for name, spec in declared.items()} | parameters
     check_ssb_parameters(effective, evaluation)
+    check_counterfactual_parameters(effective, evaluation)
     programme = load_programme(evaluation.data)  # bad records are reported here, with file/row/column
     check_period(programme, evaluation.period)
+    check_monitoring_parameters(effective, evaluation, programme)
     return evaluation, effective, programme
 
 
@@ -158,6 +160,135 @@ def check_ssb_parameters(parameters: dict[str, Any], evaluation: Evaluation) -> 
             parameter="municipality_code",
             hint=hint,
         )
+
+
+def _municipality_codes(parameters: dict[str, Any], evaluation: Evaluation) -> set[str] | None:
+    """Today's municipality codes from the SSB listing the render uses (None if it is not there)."""
+    from evalkit.io.ssb import default_data_dir
+
+    ssb = _resolve(parameters.get("ssb_dir"), evaluation)
+    listing = (ssb if ssb is not None else default_data_dir()) / MUNICIPALITY_FILE
+    if not listing.is_file():
+        return None
+    import pandas as pd
+
+    return set(pd.read_csv(listing, dtype=str, usecols=["municipality_code"])["municipality_code"])
+
+
+def _codes(value: Any, name: str, evaluation: Evaluation) -> list[str]:
+    """A list parameter of municipality codes, each written as text."""
+    codes = list(value or [])
+    for code in codes:
+        if not isinstance(code, str):
+            raise InputError(
+                f"the code {code!r} is not text.",
+                file=evaluation.source,
+                parameter=name,
+                hint="Write municipality codes in quotes, e.g. ['3407', '3442'] (a leading 0 is part of a code).",
+            )
+    repeated = next((c for i, c in enumerate(codes) if c in codes[:i]), None)
+    if repeated is not None:
+        raise InputError(
+            f"'{repeated}' is listed twice.",
+            file=evaluation.source,
+            parameter=name,
+            hint="List each municipality once.",
+        )
+    return codes
+
+
+def _unknown_code(codes: list[str], known: set[str] | None, name: str, evaluation: Evaluation) -> None:
+    unknown = [c for c in codes if known is not None and c not in known]
+    if unknown:
+        raise InputError(
+            f"'{unknown[0]}' is not a municipality code in force (2024 borders).",
+            file=evaluation.source,
+            parameter=name,
+            hint="Use today's 4-digit codes as text (see evalkit/data/ssb/municipality_hierarchy_b2024.csv).",
+        )
+
+
+def check_counterfactual_parameters(parameters: dict[str, Any], evaluation: Evaluation) -> None:
+    """Check the counterfactual's settings: donors, excluded donors and the pre-period.
+
+    Raises
+    ------
+    InputError
+        If ``comparison_donors`` holds the programme municipality itself, a
+        code twice or an unknown code; if ``exclude_donors`` holds an unknown
+        code; if ``pre_period`` is not two years [first, last] of at least two
+        years ending before the programme period.
+    """
+    known = None
+    if "comparison_donors" in parameters or "exclude_donors" in parameters:
+        known = _municipality_codes(parameters, evaluation)
+    if "comparison_donors" in parameters:
+        donors = _codes(parameters["comparison_donors"], "comparison_donors", evaluation)
+        treated = parameters.get("municipality_code")
+        if treated in donors:
+            raise InputError(
+                f"holds '{treated}', the programme municipality itself (municipality_code).",
+                file=evaluation.source,
+                parameter="comparison_donors",
+                hint="The comparison is made of other municipalities: leave it out.",
+            )
+        _unknown_code(donors, known, "comparison_donors", evaluation)
+    if "exclude_donors" in parameters:
+        _unknown_code(_codes(parameters["exclude_donors"], "exclude_donors", evaluation), known, "exclude_donors", evaluation)
+    if "pre_period" in parameters:
+        pre = parameters["pre_period"]
+        start = evaluation.period[0]
+        if (not isinstance(pre, (list, tuple)) or len(pre) != 2
+                or not all(isinstance(y, int) and not isinstance(y, bool) for y in pre) or pre[0] > pre[1]):
+            raise InputError(
+                f"must be [first year, last year], got {pre!r}.",
+                file=evaluation.source,
+                parameter="pre_period",
+                hint=f"E.g. [{start - 5}, {start - 1}]: years before the programme began in {start}.",
+            )
+        if pre[1] >= start:
+            raise InputError(
+                f"[{pre[0]}, {pre[1]}] overlaps the programme period {evaluation.period[0]}-{evaluation.period[1]}.",
+                file=evaluation.source,
+                parameter="pre_period",
+                hint=f"The comparison is fitted on years before the programme: end it in {start - 1} or earlier.",
+            )
+        if pre[1] - pre[0] < 1:
+            raise InputError(
+                f"[{pre[0]}, {pre[1]}] is one year; the comparison needs at least two years before the programme.",
+                file=evaluation.source,
+                parameter="pre_period",
+                hint=f"E.g. [{pre[1] - 4}, {pre[1]}].",
+            )
+
+
+def check_monitoring_parameters(parameters: dict[str, Any], evaluation: Evaluation, programme: Programme) -> None:
+    """Check a status report's settings against the records: priority sectors and municipalities.
+
+    Raises
+    ------
+    InputError
+        If a priority sector is no project's sector (a misspelling would
+        report it as empty), or ``municipality_codes`` lists a code twice or an
+        unknown code.
+    """
+    if "priority_sectors" in parameters:
+        sectors = sorted(set(programme.projects["sector"]))
+        for sector in list(parameters["priority_sectors"] or []):
+            if sector not in sectors:
+                import difflib
+
+                close = difflib.get_close_matches(str(sector), sectors, n=1, cutoff=0.6)
+                raise InputError(
+                    f"'{sector}' is not the sector of any project"
+                    + (f" (did you mean '{close[0]}'?)." if close else "."),
+                    file=evaluation.source,
+                    parameter="priority_sectors",
+                    hint="Write the sectors as in projects.sector: " + ", ".join(sectors) + ".",
+                )
+    if "municipality_codes" in parameters:
+        codes = _codes(parameters["municipality_codes"], "municipality_codes", evaluation)
+        _unknown_code(codes, _municipality_codes(parameters, evaluation), "municipality_codes", evaluation)
 
 
 def _input_files(evaluation: Evaluation, parameters: dict[str, Any], data_files: dict[str, str] | None = None) -> dict[str, str]:
