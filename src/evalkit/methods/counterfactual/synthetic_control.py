@@ -55,6 +55,10 @@ regression-based V is reported.
 
 from __future__ import annotations
 
+import ctypes
+import os
+import signal
+import sys
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -510,6 +514,22 @@ def _placebo_weights(i: int) -> np.ndarray:
     return _fit_problem(problem, donor, pool, arrays).w
 
 
+def _die_with_parent(parent: int) -> None:
+    """Placebo workers end with the process that forked them, even after ``kill -9`` of it.
+
+    Linux's ``prctl(PR_SET_PDEATHSIG, SIGKILL)``; a parent that died before the request is
+    caught by its pid (the same as ``evalkit.run.parallel.die_with_parent``, which this room
+    may not import).
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)  # 1: PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:
+        os._exit(1)
+
+
 def _placebo_fits(problem: _Problem, tasks: list[tuple[Hashable, list[Hashable]]], n_jobs: int) -> list[np.ndarray]:
     """Donor weights of every placebo fit, in ``n_jobs`` forked processes (1: here)."""
     global _PLACEBO_JOB
@@ -522,7 +542,8 @@ def _placebo_fits(problem: _Problem, tasks: list[tuple[Hashable, list[Hashable]]
 
     _PLACEBO_JOB = (problem, arrays, tasks)
     try:
-        with ProcessPoolExecutor(max_workers=n_jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+        with ProcessPoolExecutor(max_workers=n_jobs, mp_context=multiprocessing.get_context("fork"),
+                                 initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
             # One task at a time: fits inside the hull take ~1 ms, searches ~0.1 s.
             return list(pool.map(_placebo_weights, range(len(tasks)), chunksize=1))
     finally:
