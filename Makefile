@@ -36,7 +36,7 @@ bench: $(STAMP)
 
 lab: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,lab]' 2>&1 | grep -v "is ignored" || true
-	$(BIN)/jupyter lab notebooks
+	$(BIN)/jupyter lab notebooks --ip=127.0.0.1 --no-browser $(if $(filter 0,$(shell id -u)),--allow-root)
 
 clean:
 	rm -rf reports $(VENV)

@@ -9,6 +9,7 @@ parameters cell, so a render takes seconds.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import signal
 import subprocess
@@ -21,7 +22,8 @@ import pytest
 
 from conftest import ROOT
 from evalkit.run.cli import main
-from evalkit.run.render import STAGING_MARK, _exchange, recover_interrupted, render
+from evalkit.errors import InputError
+from evalkit.run.render import LOCK_FILE, MANIFEST, STAGING_MARK, _exchange, recover_interrupted, render, write_manifest
 
 PREVIOUS = {"results.json": '{"figures": {"previous": 1}}\n', "report.html": "<p>the previous report</p>\n"}
 
@@ -52,6 +54,7 @@ def _previous_report(folder: Path) -> dict[str, str]:
     folder.mkdir(parents=True)
     for name, text in PREVIOUS.items():
         (folder / name).write_text(text)
+    write_manifest(folder)
     return _digest(folder)
 
 
@@ -115,9 +118,10 @@ def test_killed_render_is_tidied_by_the_next(tmp_path):
 def test_killed_between_the_two_renames_restores_the_previous_report(tmp_path):
     out = tmp_path / "reports" / "small"
     before = _previous_report(out)
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
-    aside = out.parent / f".small.old-{int(dead.stdout)}"
-    os.replace(out, aside)  # the state a kill between the renames leaves
+    aside = out.parent / ".small.old-abc123"
+    os.replace(out, aside)  # the state a kill between the renames leaves (its staging folder, unlocked)
+    (out.parent / f".small.{STAGING_MARK}-abc123").mkdir()
+    (out.parent / f".small.{STAGING_MARK}-abc123" / LOCK_FILE).write_text("")
     recover_interrupted(out)
     assert _digest(out) == before and _leftovers(out) == []
 
@@ -170,3 +174,108 @@ def test_read_only_location_is_a_clear_message(tmp_path, capsys):
     assert main(["render", str(evaluation), "-o", "/sys/evalkit-report"]) == 2
     err = capsys.readouterr().err
     assert "evalkit: error: /sys: cannot be written" in err and "-o" in err and "Traceback" not in err
+
+
+# --- a render replaces only what a render wrote ---------------------------------------------------
+
+
+def _render_refused(evaluation: Path, out: Path, capsys) -> str:
+    assert main(["render", str(evaluation), "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert len([line for line in err.splitlines() if line.strip()]) == 1 and "Traceback" not in err
+    return err
+
+
+def test_a_folder_without_a_manifest_is_never_replaced(tmp_path, capsys):
+    evaluation = _project(tmp_path, ["print('ok')"])
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "results.json").write_text("{}")  # looks like a report, but no render listed it
+    (out / "thesis.docx").write_text("years of work")
+    before = _digest(out)
+    err = _render_refused(evaluation, out, capsys)
+    assert f"{out}: exists and holds files but is not an evalkit report (no {MANIFEST}" in err
+    assert _digest(out) == before and _leftovers(out) == []
+
+
+def test_a_report_folder_with_a_file_of_ones_own_is_never_replaced(tmp_path, capsys):
+    evaluation = _project(tmp_path, ["print('ok')"])
+    out = tmp_path / "reports" / "small"
+    _previous_report(out)
+    (out / "figures").mkdir()
+    (out / "figures" / "my-drawing.png").write_bytes(b"png")
+    before = _digest(out)
+    err = _render_refused(evaluation, out, capsys)
+    assert f"{out}: exists and holds files no render wrote (e.g. 'figures/my-drawing.png'" in err
+    assert _digest(out) == before and (out / "figures" / "my-drawing.png").exists()
+
+
+def test_a_report_folder_listed_in_its_manifest_is_replaced(tmp_path):
+    evaluation = _project(tmp_path, ["print('ok')"])
+    out = tmp_path / "reports" / "small"
+    render(evaluation, out)
+    first = json.loads((out / MANIFEST).read_text())["files"]
+    assert "results.json" in first and "report.html" in first and MANIFEST not in first
+    assert not (out / LOCK_FILE).exists()
+    render(evaluation, out)  # a report of ours: replaced
+    assert json.loads((out / MANIFEST).read_text())["files"] == first
+
+
+def test_output_through_a_symlink_replaces_the_target_and_keeps_the_link(tmp_path):
+    evaluation = _project(tmp_path, ["print('ok')"])
+    real = tmp_path / "shared" / "report"
+    _previous_report(real)
+    link = tmp_path / "latest"
+    link.symlink_to(real, target_is_directory=True)
+    render(evaluation, link)
+    assert link.is_symlink() and os.readlink(link) == str(real)
+    assert "the previous report" not in (real / "report.html").read_text()
+    leftovers = [p.name for p in (*tmp_path.iterdir(), *real.parent.iterdir()) if p.name.startswith(".")]
+    assert leftovers == []  # no temporary folder, no dangling link
+    assert all(p.exists() for p in tmp_path.rglob("*"))  # no dangling link anywhere
+
+
+def test_a_users_folder_named_like_the_failed_folder_is_kept(tmp_path, capsys):
+    evaluation = _project(tmp_path, ["raise ValueError('boom')"])
+    out = tmp_path / "reports" / "small"
+    mine = out.parent / "small.failed"
+    mine.mkdir(parents=True)
+    (mine / "notes.txt").write_text("mine")
+    assert main(["render", str(evaluation), "-o", str(out)]) == 2
+    capsys.readouterr()
+    assert (mine / "notes.txt").read_text() == "mine"
+    assert [p for p in out.parent.glob("small.failed-*") if (p / "report.ipynb").is_file()]
+
+
+# --- stale staging folders are judged by their lock, not by a process id ------------------------
+
+HOLD_LOCK = """
+import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT)
+fcntl.flock(fd, fcntl.LOCK_EX)
+print("locked", flush=True)
+time.sleep(60)
+"""
+
+
+def test_a_staging_folder_whose_lock_is_held_is_kept_whatever_its_pid(tmp_path):
+    out = tmp_path / "reports" / "small"
+    before = _previous_report(out)
+    # Named with the id of a process that has ended, as a render in another PID namespace looks.
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    busy = out.parent / f".small.{STAGING_MARK}-{int(dead.stdout)}-x1"
+    busy.mkdir()
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(busy / LOCK_FILE)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        idle = out.parent / f".small.{STAGING_MARK}-{os.getpid()}-x2"
+        idle.mkdir()
+        (idle / LOCK_FILE).write_text("")  # its render is gone: nobody holds the lock
+        recover_interrupted(out)
+        assert busy.is_dir() and not idle.exists()
+        assert _digest(out) == before
+    finally:
+        holder.kill()
+        holder.wait()
+    recover_interrupted(out)  # the holder is gone now
+    assert _leftovers(out) == []

@@ -115,6 +115,31 @@ def _setting(**changes) -> Callable[[Path], None]:
     return change
 
 
+MONITORING_TEXT = """\
+title: Statusrapport for Gjøvikregionen 2017-2018
+notebook: ../notebooks/programme_monitoring.ipynb
+data: ../data/gjovikregionen
+period: [2017, 2018]
+language: nb
+data_date: "2018-12-31"
+parameters:
+  region_name: Gjøvikregionen
+  municipality_codes: ["3407", "3442", "3443", "3447", "3448"]
+  priority_sectors: [Industri, IKT, Bioøkonomi]
+"""
+
+
+def _monitoring(**changes) -> Callable[[Path], None]:
+    """The evaluation file becomes a status report of Gjøvikregionen (its own data copied in), then changed."""
+
+    def change(root: Path) -> None:
+        shutil.copytree(ROOT / "data" / "gjovikregionen", root / "data" / "gjovikregionen")
+        (root / EVALUATION).write_text(MONITORING_TEXT, encoding="utf-8")
+        _setting(**changes)(root)
+
+    return change
+
+
 def _yaml_text(text: str | bytes) -> Callable[[Path], None]:
     def change(root: Path) -> None:
         path = root / EVALUATION
@@ -188,6 +213,115 @@ class Case:
     output: str | None = None  # the -o argument relative to the copy (default: out)
 
 
+def _excel_workbook(name: str, *, sheets: tuple[str, ...] = (), hidden: tuple[str, ...] = (), formula=None, merged=None,
+                    date=None, hidden_rows: tuple[int, ...] = ()) -> Callable[[Path], None]:
+    """Replace ``name.csv`` by a workbook written with openpyxl (formulas without values, as programs save them)."""
+
+    def change(root: Path) -> None:
+        import datetime
+
+        from openpyxl import Workbook
+
+        frame = _table(root, name)
+        (root / DATA / f"{name}.csv").unlink()
+        book = Workbook()
+        book.remove(book.active)
+        for title in sheets or (name,):
+            sheet = book.create_sheet(title)
+            if title == (sheets or (name,))[-1]:
+                sheet.append(list(frame.columns))
+                for row in frame.itertuples(index=False):
+                    sheet.append([_typed(v) for v in row])
+            if title in hidden:
+                sheet.sheet_state = "hidden"
+        sheet = book[(sheets or (name,))[-1]]
+        if formula:
+            sheet[formula[0]] = formula[1]
+        if merged:
+            sheet.merge_cells(merged)
+        if date:
+            column = list(frame.columns).index(date[1]) + 1
+            sheet.cell(row=date[0], column=column).value = datetime.datetime(1899, 12, 30) + datetime.timedelta(
+                days=int(frame.loc[date[0] - 2, date[1]]))
+        for row in hidden_rows:
+            sheet.row_dimensions[row].hidden = True
+        book.save(root / DATA / f"{name}.xlsx")
+
+    return change
+
+
+def _typed(value: str) -> object:
+    try:
+        return int(value)
+    except ValueError:
+        try:
+            return float(value)
+        except ValueError:
+            return value or None
+
+
+def _zip_bomb(name: str) -> Callable[[Path], None]:
+    def change(root: Path) -> None:
+        import zipfile
+
+        (root / DATA / f"{name}.csv").unlink()
+        with zipfile.ZipFile(root / DATA / f"{name}.xlsx", "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as part:
+                for _ in range(201):
+                    part.write(b" " * (1 << 20))
+
+    return change
+
+
+def _repeat_row(name: str, row: int) -> Callable[[Path], None]:
+    def change(root: Path) -> None:
+        frame = _table(root, name)
+        _write(root, name, pd.concat([frame, frame.iloc[[row - 2]]], ignore_index=True))
+
+    return change
+
+
+def _outsider(name: str) -> Callable[[Path], None]:
+    """Row 2 of ``name`` given to a firm of the register that takes no part in that row's project."""
+
+    def change(root: Path) -> None:
+        frame, projects, participants = _table(root, name), _table(root, "projects"), _table(root, "participants")
+        project = frame.loc[0, "project_id"]
+        members = set(projects.loc[projects["project_id"] == project, "org_number"]) | set(
+            participants.loc[participants["project_id"] == project, "org_number"])
+        frame.loc[0, "org_number"] = next(o for o in _table(root, "firms")["org_number"] if o not in members)
+        _write(root, name, frame)
+
+    return change
+
+
+def _budget_support(amount: float) -> Callable[[Path], None]:
+    def change(root: Path) -> None:
+        budget = _table(root, "budget")
+        support = budget["category"] == "project_support"
+        budget.loc[support, "amount_nok"] = f"{amount / support.sum():.2f}"
+        _write(root, "budget", budget)
+
+    return change
+
+
+def _link_outside(name: str) -> Callable[[Path], None]:
+    def change(root: Path) -> None:
+        (root / DATA / f"{name}.csv").rename(root / f"{name}.csv")
+        (root / DATA / f"{name}.csv").symlink_to(root / f"{name}.csv")
+
+    return change
+
+
+def _earlier_report_with_own_file(root: Path) -> None:
+    from evalkit.run.render import write_manifest
+
+    (root / "previous").mkdir()
+    (root / "previous" / "results.json").write_text("{}")
+    write_manifest(root / "previous")
+    (root / "previous" / "letter.docx").write_text("mine")
+
+
 def _multi_header_firms(root: Path) -> pd.DataFrame:
     return _table(root, "firms")
 
@@ -221,12 +355,32 @@ CASES: list[Case] = [
     Case("excel_multirow_header", "Excel: header over several rows (merged cells)", "column names split over rows 1-2",
          _excel("firms", {"firms": _firms}, [FIRM_COLUMNS[:3] + ["", "", ""], ["", "", ""] + FIRM_COLUMNS[3:]]),
          ("firms.xlsx", "row 1", "spread over rows 1, 2")),
+    Case("excel_formula_without_value", "Excel: a formula without a saved value", "firms.xlsx written by a program, =F2*2 in F3",
+         _excel_workbook("firms", formula=("F3", "=F2*2")), ("firms.xlsx", "row 3", "formula without a saved value")),
+    Case("excel_hidden_sheets_only", "Excel: the table only on a hidden sheet", "firms on hidden sheet 'Ark1', 'Forside' empty",
+         _excel_workbook("firms", sheets=("Forside", "Ark1"), hidden=("Ark1",)), ("firms.xlsx", "only on hidden sheets")),
+    Case("excel_date_in_year", "Excel: a date in a year column", "2011 typed into a date cell: 03.07.1905",
+         _excel_workbook("jobs", date=(3, "year")), ("jobs.xlsx", "row 3", "column 'year'", "holds a date")),
+    Case("excel_merged_cells", "Excel: merged cells in the table", "sector merged over rows 2-3",
+         _excel_workbook("firms", merged="C2:C3"), ("firms.xlsx", "row 3", "column 'sector'", "merged cells C2:C3")),
+    Case("xlsx_too_large", "Excel: a workbook that unpacks to more than 200 MB", "a zip bomb named jobs.xlsx (201 MB of spaces)",
+         _zip_bomb("jobs"), ("jobs.xlsx", "unpacks to 201 MB")),
     Case("too_many_cells", "row with more cells than the header", "an unquoted comma decimal: 433000,50",
          _text("budget", lambda t: t.replace("administration,433000.00", "administration,433000,50", 1)),
          ("budget.csv", "row 2", "has 5 cells where the header has 4")),
     Case("unclosed_quote", "unclosed quote", 'a title starting with " and never closed',
          _text("projects", lambda t: t.replace(",Forprosjekt: robotisert", ',"Forprosjekt: robotisert', 1)),
          ("projects.csv", "quote")),
+    Case("table_link_outside", "table linked from outside the data folder", "jobs.csv a symlink to ../../jobs.csv",
+         _link_outside("jobs"), ("jobs.csv", "symbolic link", "outside the data folder")),
+    Case("misnamed_optional_table", "optional table misnamed (silently left out before)", "survey_2017.csv for survey.csv",
+         lambda root: (root / DATA / "survey.csv").rename(root / DATA / "survey_2017.csv"),
+         ("survey_2017.csv", "is it the table 'survey'")),
+    Case("misnamed_participants", "optional table misnamed in the singular", "participant.csv for participants.csv",
+         lambda root: (root / DATA / "participants.csv").rename(root / DATA / "participant.csv"),
+         ("participant.csv", "is it the table 'participants'")),
+    Case("unknown_file", "a file that is not a table", "oversikt.csv in the data folder",
+         lambda root: (root / DATA / "oversikt.csv").write_text("a,b\n1,2\n"), ("oversikt.csv", "not a table of the data model")),
     # -- columns
     Case("missing_column", "missing column", "projects.csv without grant_paid_nok", _drop_column("projects", "grant_paid_nok"),
          ("projects.csv", "column 'grant_paid_nok'", "missing")),
@@ -283,6 +437,18 @@ CASES: list[Case] = [
          ("jobs.csv", "row 2", "column 'year'", "before their project")),
     Case("survey_twice", "firm answered twice", "the same firm and project twice in survey.csv",
          _cell("survey", 3, "project_id", "VT-2010-01"), ("survey.csv", "row 3", "column 'project_id'", "answered twice")),
+    Case("jobs_twice", "the same jobs registered twice", "jobs.csv row 2 repeated at the end", _repeat_row("jobs", 2),
+         ("jobs.csv", "registered twice", "rows 2 and")),
+    Case("jobs_firm_outside_project", "jobs of a firm not in the project", "a firm that is neither applicant nor participant",
+         _outsider("jobs"), ("jobs.csv", "row 2", "neither its applicant nor one of its participants")),
+    Case("survey_firm_outside_project", "survey answer about a project the firm is not in", "a firm answering about another's project",
+         _outsider("survey"), ("survey.csv", "row 2", "neither its applicant nor one of its participants")),
+    Case("grants_over_budget", "grants paid above the budget's project support", "project support cut to 1 000 000 NOK",
+         _budget_support(1_000_000), ("budget.csv", "more than the budget's project support")),
+    Case("absurd_fte", "absurd FTE in one row", "new_fte = 25000", _cell("jobs", 2, "new_fte", "25000"),
+         ("jobs.csv", "row 2", "column 'new_fte'", "not plausible")),
+    Case("year_before_1980", "a year before regional restructuring existed", "year = 1975", _cell("budget", 2, "year", "1975"),
+         ("budget.csv", "row 2", "column 'year'", "between 1980 and 2100")),
     # -- the evaluation period
     Case("project_outside_period", "project approved outside the period", "year = 2018 in a 2010-2016 evaluation",
          _many(_cell("projects", 2, "year", "2018"), _cell("jobs", 2, "year", "2018"), _cell("jobs", 3, "year", "2018")),
@@ -299,6 +465,20 @@ CASES: list[Case] = [
          ("vestre-toten-2010-2016.yaml", "mapping of settings")),
     Case("evaluation_not_utf8", "evaluation not UTF-8", "Latin-1 'ø' in the title", _yaml_text("title: Gj\xf8vik\n".encode("latin-1")),
          ("vestre-toten-2010-2016.yaml", "not UTF-8")),
+    Case("evaluation_alias", "YAML anchors and aliases", "client: &c X / evaluator: *c",
+         lambda root: (root / EVALUATION).write_text(EVALUATION_TEXT.replace("client: Vestre Toten kommune", "client: &c Vestre Toten kommune")
+                                                      .replace("evaluator: evalkit", "evaluator: *c")),
+         ("vestre-toten-2010-2016.yaml", "row 7", "anchors or aliases")),
+    Case("evaluation_alias_bomb", "YAML alias bomb (billion laughs)", "nine levels of lists of aliases",
+         _yaml_text("a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+             f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(8)) + EVALUATION_TEXT),
+         ("vestre-toten-2010-2016.yaml", "row 1", "anchors or aliases")),
+    Case("evaluation_merge_key", "YAML merge key", "parameters: {<<: {...}}",
+         lambda root: (root / EVALUATION).write_text(EVALUATION_TEXT.replace("parameters:\n", "parameters:\n  <<: {seed: 1}\n")),
+         ("vestre-toten-2010-2016.yaml", "row 10", "merge keys")),
+    Case("unquoted_date", "a date setting without quotes", "data_date: 2017-12-31",
+         lambda root: (root / EVALUATION).write_text(EVALUATION_TEXT + "data_date: 2017-12-31\n"),
+         ("vestre-toten-2010-2016.yaml", "row 12", 'write the date in quotes, e.g. data_date: "2017-12-31"')),
     Case("unknown_setting", "unknown setting", "colour: blue", _setting(colour="blue"),
          ("vestre-toten-2010-2016.yaml", "'colour' is not a known setting")),
     Case("misspelt_setting", "misspelt setting", "titel instead of title", _setting(title=None, titel="Evaluering"),
@@ -332,12 +512,29 @@ CASES: list[Case] = [
          _setting(**{"parameters.municipality_code": "9999"}), ("parameter 'municipality_code'", "'9999' is not a municipality code")),
     Case("old_municipality_code", "municipality code from before a merger", "municipality_code: '0529'",
          _setting(**{"parameters.municipality_code": "0529"}), ("parameter 'municipality_code'", "today it is '3443'")),
+    Case("donors_hold_treated", "comparison donors holding the programme municipality", "comparison_donors: ['3443', '3401']",
+         _setting(**{"parameters.comparison_donors": ["3443", "3401"]}), ("parameter 'comparison_donors'", "'3443'")),
+    Case("donors_repeated", "a comparison donor listed twice", "comparison_donors: ['3401', '3405', '3401']",
+         _setting(**{"parameters.comparison_donors": ["3401", "3405", "3401"]}), ("parameter 'comparison_donors'", "listed twice")),
+    Case("exclude_donors_unknown", "an unknown code in exclude_donors", "exclude_donors: ['9999']",
+         _setting(**{"parameters.exclude_donors": ["9999"]}), ("parameter 'exclude_donors'", "'9999' is not a municipality code")),
+    Case("pre_period_overlaps", "pre-period overlapping the programme", "pre_period: [2005, 2011] for a 2010-2016 programme",
+         _setting(**{"parameters.pre_period": [2005, 2011]}), ("parameter 'pre_period'", "overlaps the programme period")),
+    Case("pre_period_one_year", "pre-period of one year", "pre_period: [2009, 2009]",
+         _setting(**{"parameters.pre_period": [2009, 2009]}), ("parameter 'pre_period'", "at least two years")),
+    Case("priority_sector_misspelt", "monitoring: a priority sector no project has", "priority_sectors: [Industy, IKT]",
+         _monitoring(**{"parameters.priority_sectors": ["Industy", "IKT"]}), ("parameter 'priority_sectors'", "did you mean 'Industri'")),
+    Case("municipality_codes_repeated", "monitoring: a municipality listed twice", "municipality_codes: ['3407', '3443', '3407']",
+         _monitoring(**{"parameters.municipality_codes": ["3407", "3443", "3407"]}), ("parameter 'municipality_codes'", "listed twice")),
     # -- the output location
     Case("output_is_file", "output is a file", "-o notes.txt", lambda root: (root / "notes.txt").write_text("mine"),
          ("notes.txt", "is a file"), output="notes.txt"),
     Case("output_foreign_folder", "output folder exists and is not a report", "-o a folder of one's own documents",
          lambda root: (root / "mine").mkdir() or (root / "mine" / "letter.docx").write_text("x"),
          ("mine", "not an evalkit report"), output="mine"),
+    Case("output_report_with_own_file", "report folder holding a file no render wrote",
+         "-o an earlier report, with one's own letter.docx added", _earlier_report_with_own_file,
+         ("previous", "files no render wrote", "letter.docx"), output="previous"),
     Case("output_is_data", "output would replace the inputs", "-o data/vestre_toten", lambda root: None,
          ("vestre_toten", "evaluation's input"), output=str(DATA)),
     Case("output_read_only", "read-only output location", "-o /sys/evalkit-report", lambda root: None,
@@ -453,7 +650,24 @@ def _excel_title_above_header(root: Path) -> None:
         frame.to_excel(writer, sheet_name="projects", index=False, startrow=2)
 
 
+def _non_tables(root: Path) -> None:
+    (root / DATA / "README.md").write_text("notes on the data")
+    (root / DATA / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1")
+    lock = root / DATA / ".~lock.jobs.csv#"
+    lock.write_text(",kari,laptop,28.02.2018 10:12,file:///home/kari/.config/libreoffice/4;")
+    lock.chmod(0)
+
+
 RECOVERED: list[Recovered] = [
+    Recovered("non_tables_ignored", "files that are obviously not tables", "README.md, .DS_Store, an unreadable .~lock.jobs.csv#",
+              _non_tables, lambda p: ".~lock.jobs.csv#" not in p.inputs and len(p.inputs) == 6,
+              "not tables and were not read"),
+    Recovered("excel_hidden_sheet", "Excel: a hidden sheet named like the table", "hidden sheet 'firms', the table on 'Ark1'",
+              _excel_workbook("firms", sheets=("firms", "Ark1"), hidden=("firms",)),
+              lambda p: len(p.firms) == len(load_programme(ROOT / DATA).firms), "is hidden and was not read"),
+    Recovered("excel_hidden_rows", "Excel: hidden or filtered rows (counted and read, not dropped)", "rows 3 and 5 of jobs.xlsx hidden",
+              _excel_workbook("jobs", hidden_rows=(3, 5)),
+              lambda p: p.jobs["new_fte"].sum() == load_programme(ROOT / DATA).jobs["new_fte"].sum(), "are hidden"),
     Recovered("utf8_bom", "UTF-8 byte-order mark", "CSV UTF-8 from Excel",
               lambda root: (root / DATA / "jobs.csv").write_bytes(b"\xef\xbb\xbf" + (root / DATA / "jobs.csv").read_bytes()),
               lambda p: list(p.jobs.columns)[0] == "project_id", "jobs.csv starts with a UTF-8 byte-order mark"),
@@ -467,7 +681,7 @@ RECOVERED: list[Recovered] = [
               "jobs.csv ends with 3 blank row(s)"),
     Recovered("blank_row_inside", "blank row in the middle", "an empty line after row 3",
               _text("budget", lambda t: "\n".join(t.splitlines()[:3] + [""] + t.splitlines()[3:]) + "\n"),
-              lambda p: p.budget.attrs["file_rows"][:4] == [2, 3, 5, 6], "budget.csv has blank row(s) 4"),
+              lambda p: list(p.budget.attrs["file_rows"][:4]) == [2, 3, 5, 6], "budget.csv has blank row(s) 4"),
     Recovered("header_case", "column name in another case", "Project_ID, Year",
               lambda root: _write(root, "jobs", _table(root, "jobs").rename(columns={"project_id": "Project_ID", "year": " Year"})),
               lambda p: "project_id" in p.jobs.columns, "were read as 'project_id', 'year'"),
@@ -574,7 +788,25 @@ def _survey_answer_left_out(root: Path) -> object:
     return survey_deadweight(survey, attribution, answer_weights=weights)
 
 
+def _unreadable_table(root: Path) -> object:
+    from unittest import mock
+
+    folder = root / "data"
+    shutil.copytree(ROOT / DATA, folder)
+    real = Path.read_bytes
+
+    def read_bytes(path: Path) -> bytes:
+        if path.name == "jobs.csv":  # what mode 000 gives a user who is not root
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    with mock.patch.object(Path, "read_bytes", read_bytes):
+        return load_programme(folder)
+
+
 API_CASES: list[Case] = [
+    Case("unreadable_table", "table file that cannot be read", "jobs.csv with mode 000 (tests/test_programme.py runs it as nobody)",
+         _unreadable_table, ("jobs.csv", "cannot be read (Permission denied)")),
     Case("statbank_header_only", "Statbank export: header, no rows", "07459.csv with only its header line",
             _statbank(""), ("07459.csv", "row 2", "no data rows")),
     Case("statbank_folder", "Statbank export: a folder given", "read_statbank_csv('exports'), a folder",
@@ -704,6 +936,26 @@ def write_catalogue(work: Path) -> None:
         "Also: a share outside 0-1 (`assumptions_for(leakage=1.5)`) and a multiplier below 1 give an `InputError`",
         "naming the parameter (see `evalkit.methods.net_effect.assumptions`).",
         "",
+        "## Judgement calls",
+        "",
+        "- **Hidden or filtered rows in a workbook are read and counted in a note, not dropped and not refused.**",
+        "  A hidden row is still a row of the register: dropping it would change the figures without anyone",
+        "  deciding so, and refusing would make people unhide rows they hid only to look at others. The note",
+        "  (in the report's data-quality appendix) names the rows, so a row hidden *to leave it out* is seen.",
+        "- **Hidden sheets are never read.** A hidden sheet named like the table is noted; data only on hidden",
+        "  sheets is refused (unhide it, or copy the table to a visible sheet).",
+        "- **Budget years after the evaluation period are accepted** (a status report's frame plans the years",
+        "  ahead, as Gjøvikregionen's budget does to 2020); budget years *before* the period are refused",
+        "  (`budget_before_period`). Grants paid above the budget's `project_support` are refused.",
+        "- **Obvious non-tables in the data folder are ignored, not opened, and listed in a note**: hidden files",
+        "  and folders, README/notes/licence files, documents (.md, .pdf, .docx, .txt, ...), backups (.bak, .old,",
+        "  `~`), `.DS_Store`, `Thumbs.db`, office lock files (`.~lock.*#`, `~$*`). Any other file is refused",
+        "  with the nearest table name, so that a misnamed optional table is never silently left out.",
+        "- **Data-quality notes never quote a firm's name, organisation number or project title**, whatever",
+        "  `publish_firm_names` says: the notes are published in the report; the row and column are given instead.",
+        "- **An output folder is replaced only if every file in it is listed in its `.evalkit-manifest.json`**",
+        "  (written by each render); a report from before manifests existed must be moved or emptied once.",
+        "",
     ]
     CATALOGUE.write_text("\n".join(lines), encoding="utf-8")
 
@@ -714,3 +966,43 @@ if __name__ == "__main__":
     with tempfile.TemporaryDirectory() as work:
         write_catalogue(Path(work))
     print(f"wrote {CATALOGUE}")
+
+
+# --- no jobs at all is a real state: the report renders ---------------------------------------------
+
+
+def test_an_axis_of_zeros_gets_tick_labels() -> None:
+    import matplotlib.pyplot as plt
+
+    from evalkit.report.style import LocaleFormatter
+
+    fig, ax = plt.subplots()
+    ax.bar(["a", "b"], [0.0, 0.0])
+    ax.yaxis.set_major_formatter(LocaleFormatter("nb"))
+    ax.set_ylim(0, 1e-12)  # what a chart scaled to its largest value gets when every value is 0
+    fig.canvas.draw()  # log10 of a zero tick spacing failed here
+    assert [t.get_text() for t in ax.get_yticklabels()][0] == "0"
+    plt.close(fig)
+
+
+def _no_jobs(kind: str) -> Callable[[Path], None]:
+    def change(root: Path) -> None:
+        jobs = _table(root, "jobs")
+        if kind == "header_only":
+            jobs = jobs.iloc[:0]
+        else:
+            jobs["new_fte"], jobs["secured_fte"] = "0", "0"
+        _write(root, "jobs", jobs)
+
+    return change
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["header_only", "all_zero"])
+def test_a_programme_without_jobs_renders(kind: str, tmp_path: Path, capsys) -> None:
+    root = _copy(tmp_path / "copy")
+    _no_jobs(kind)(root)
+    code = main(["render", str(root / EVALUATION), "-o", str(root / "out")])
+    assert code == 0, capsys.readouterr().err
+    figures = json.loads((root / "out" / "results.json").read_text())["figures"]
+    assert figures["jobs.registered.total"] == 0

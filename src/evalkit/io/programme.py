@@ -19,10 +19,12 @@ merged-cell row above an Excel header. Anything that could be read two ways
 from __future__ import annotations
 
 import csv
+import datetime
 import difflib
 import hashlib
 import io
 import math
+import os
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -37,6 +39,7 @@ from evalkit.results import ResultDisplay
 from evalkit.errors import InputError
 from evalkit.io.schema import (
     BOOLEAN_COLUMNS,
+    FIRM_IDENTIFYING,
     OPTIONAL_TABLES,
     REQUIRED_TABLES,
     SCHEMAS,
@@ -222,13 +225,32 @@ def decode_text(data: bytes, path: Path | str) -> tuple[str, list[str]]:
                 text, encoding = data.decode("cp1252"), "Windows-1252"
             except UnicodeDecodeError:
                 text, encoding = data.decode("latin-1"), "Latin-1"
-            first = _word_around(text, exc.start)
-            notes.append(
-                f"{name} is not UTF-8; it was read as {encoding} (Latin-1), so that e.g. '{first}' reads right."
-            )
+            notes.append(_ENCODING_NOTE.format(name=name, encoding=encoding) + _ENCODING_EXAMPLE.format(
+                example=f"e.g. '{_word_around(text, exc.start)}'"))
     if "\x00" in text:
         raise InputError("holds binary data (NUL characters), not text.", file=path, hint="Save it as CSV UTF-8.")
     return text, notes
+
+
+_ENCODING_NOTE = "{name} is not UTF-8; it was read as {encoding} (Latin-1)"
+_ENCODING_EXAMPLE = ", so that {example} reads right."
+
+
+def _encoding_example(frame: pd.DataFrame, table: str | None) -> str | None:
+    """What the encoding note shows: the first non-ASCII cell, unless it names a firm (then where it is)."""
+    hidden = set(FIRM_IDENTIFYING.get(table or "", ()))
+    first_hidden = None
+    for column in frame.columns:
+        for row, value in zip(frame.index, frame[column].tolist()):
+            if isinstance(value, str) and not value.isascii():
+                if _normal(column) not in hidden:
+                    return _ENCODING_EXAMPLE.format(example=f"e.g. '{value[:40]}'")
+                if first_hidden is None or row < first_hidden[0]:
+                    first_hidden = (row, column)
+                break
+    if first_hidden is not None:
+        return f", so that letters such as æ, ø and å read right (the first in row {first_hidden[0]}, column '{first_hidden[1]}')."
+    return None
 
 
 def _word_around(text: str, position: int) -> str:
@@ -294,11 +316,17 @@ def parse_csv_text(text: str, path: Path | str, table: str | None = None) -> tup
     # The csv module, not pandas, so that a row with too many cells is an error (pandas would
     # silently turn the first column into an index) and an unclosed quote is caught (strict).
     records: list[list[str]] = []
+    numbers: list[int] = []
+    blank: list[int] = []  # blank rows are counted, never built into the frame
+    row = 1
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=True)
     try:
         next(reader)  # the header, read above
         for record in reader:
-            row = len(records) + 2
+            row += 1
+            if not "".join(record).strip():
+                blank.append(row)
+                continue
             if len(record) > len(names) and any(cell.strip() for cell in record[len(names):]):
                 raise InputError(
                     f"has {len(record)} cells where the header has {len(names)}.",
@@ -308,20 +336,33 @@ def parse_csv_text(text: str, path: Path | str, table: str | None = None) -> tup
                     "comma-separated file): quote it, or save the file from Excel as CSV UTF-8.",
                 )
             records.append((record + [""] * len(names))[: len(names)])
+            numbers.append(row)
     except csv.Error as exc:
         raise InputError(
-            f"has an unclosed or misplaced quote (\") in or after row {len(records) + 2} ({exc}).",
+            f"has an unclosed or misplaced quote (\") in or after row {row + 1} ({exc}).",
             file=path,
-            row=len(records) + 2,
+            row=row + 1,
             hint="Check the quotes in that row.",
         ) from None
     frame = pd.DataFrame(records, columns=range(len(names)), dtype=object) if records else pd.DataFrame(
         columns=range(len(names)), dtype=object
     )
     frame.columns = [n or f"(column {i + 1})" for i, n in enumerate(names)]
-    frame.index = pd.RangeIndex(2, len(frame) + 2)
+    frame.index = pd.Index(numbers, dtype="int64")
     frame, blank_notes = _tidy_cells(frame, name)
-    return frame, notes + blank_notes
+    return frame, notes + _blank_notes(name, blank, numbers[-1] if numbers else None) + blank_notes
+
+
+def _blank_notes(name: str, blank: list[int], last_data: int | None) -> list[str]:
+    """Notes on blank rows (ascending row numbers): those after the last data row, and those between."""
+    notes = []
+    trailing = [r for r in blank if last_data is None or r > last_data]
+    inner = blank[: len(blank) - len(trailing)]
+    if trailing:
+        notes.append(f"{name} ends with {len(trailing)} blank row(s); they were ignored.")
+    if inner:
+        notes.append(f"{name} has blank row(s) {_rows_text(inner)}; they were ignored.")
+    return notes
 
 
 def _tidy_cells(frame: pd.DataFrame, name: str) -> tuple[pd.DataFrame, list[str]]:
@@ -332,15 +373,9 @@ def _tidy_cells(frame: pd.DataFrame, name: str) -> tuple[pd.DataFrame, list[str]
     index = list(frame.index)
     blank = [all(v is None for v in row) for row in cells]
     if any(blank):
-        rows = [r for r, b in zip(index, blank) if b]
-        data_rows = [r for r, b in zip(index, blank) if not b]
-        last_data = max(data_rows) if data_rows else None
-        trailing = [r for r in rows if last_data is None or r > last_data]
-        inner = [r for r in rows if r not in trailing]
-        if trailing:
-            notes.append(f"{name} ends with {len(trailing)} blank row(s); they were ignored.")
-        if inner:
-            notes.append(f"{name} has blank row(s) {_rows_text(inner)}; they were ignored.")
+        # One pass (a sheet may end with hundreds of thousands of blank rows).
+        last_data = max((r for r, b in zip(index, blank) if not b), default=None)
+        notes += _blank_notes(name, [r for r, b in zip(index, blank) if b], last_data)
         cells = [row for row, b in zip(cells, blank) if not b]
         index = [r for r, b in zip(index, blank) if not b]
     tidy = pd.DataFrame(cells, columns=list(frame.columns), index=pd.Index(index, dtype="int64"), dtype=object)
@@ -352,7 +387,7 @@ def _rows_text(rows: list[int]) -> str:
     return shown + (f" and {len(rows) - 5} more" if len(rows) > 5 else "")
 
 
-def read_excel_table(path: Path, table: str | None = None) -> tuple[pd.DataFrame, list[str]]:
+def read_excel_table(path: Path, table: str | None = None, data: bytes | None = None) -> tuple[pd.DataFrame, list[str]]:
     """Read a table from an ``.xlsx`` workbook as text, indexed by Excel row number.
 
     The sheet is the one named like the table, else the only non-empty one.
@@ -367,27 +402,34 @@ def read_excel_table(path: Path, table: str | None = None) -> tuple[pd.DataFrame
     """
     name = path.name
     notes: list[str] = []
+    data = data if data is not None else read_file_bytes(path)
+    book = _open_workbook(data, path)
     try:
-        sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=str, keep_default_na=False)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError, TypeError) as exc:
-        raise InputError(
-            f"cannot be read as an Excel workbook ({type(exc).__name__}).",
-            file=path,
-            hint="Open it in Excel and save it again as .xlsx, or as CSV UTF-8.",
-        ) from None
-    except Exception as exc:  # openpyxl raises its own kinds for a broken workbook
-        raise InputError(
-            f"cannot be read as an Excel workbook ({type(exc).__name__}: {exc}).",
-            file=path,
-            hint="Open it in Excel and save it again as .xlsx, or as CSV UTF-8.",
-        ) from None
-    filled = {s: f for s, f in sheets.items() if (f.astype(str).apply(lambda c: c.str.strip()) != "").any().any()}
-    named = [s for s in sheets if table and _normal(s) == table]
+        return _read_book(book, path, table, notes)
+    finally:
+        book.close()
+
+
+def _read_book(book, path: Path, table: str | None, notes: list[str]) -> tuple[pd.DataFrame, list[str]]:
+    name = path.name
+    sheets, hidden, layout = _read_sheets(book, path)
+    filled = {s: rows for s, rows in sheets.items() if rows and s not in hidden}
+    named = [s for s in sheets if table and _normal(s) == table and s not in hidden]
+    for sheet_name in sheets:
+        if sheet_name in hidden and table and _normal(sheet_name) == table:
+            notes.append(f"{name}: the sheet '{sheet_name}' is hidden and was not read (hidden sheets never are).")
     if named:
         sheet = named[0]
     elif len(filled) == 1:
         sheet = next(iter(filled))
     elif not filled:
+        with_data = [s for s, rows in sheets.items() if rows]
+        if with_data:
+            raise InputError(
+                f"holds data only on hidden sheets ({', '.join(repr(s) for s in with_data)}).",
+                file=path,
+                hint="Unhide the sheet with the table (Excel: right-click a sheet tab, Unhide), or copy it to a visible sheet.",
+            )
         raise InputError("is empty (no sheet has any cells).", file=path, hint="It needs a header row and data rows.")
     else:
         raise InputError(
@@ -397,7 +439,8 @@ def read_excel_table(path: Path, table: str | None = None) -> tuple[pd.DataFrame
         )
     if len(sheets) > 1:
         notes.append(f"{name} has {len(sheets)} sheets; the table was read from the sheet '{sheet}'.")
-    raw = sheets[sheet]
+    width = max(len(r) for r in sheets[sheet])
+    raw = pd.DataFrame([list(r) + [""] * (width - len(r)) for r in sheets[sheet]], dtype=object)
     header_row = _header_row(raw, table, path, sheet)
     if header_row > 0:
         notes.append(
@@ -405,6 +448,7 @@ def read_excel_table(path: Path, table: str | None = None) -> tuple[pd.DataFrame
             f"the {header_row} row(s) above (a title or merged cells) were ignored."
         )
     names = [str(v).strip() for v in raw.iloc[header_row]]
+    sheet_layout = _sheet_layout(book, sheet, path, layout, names)
     seen: dict[str, int] = {}
     for position, column in enumerate(names):
         if column and column in seen:
@@ -422,7 +466,190 @@ def read_excel_table(path: Path, table: str | None = None) -> tuple[pd.DataFrame
     frame.index = pd.RangeIndex(header_row + 2, header_row + 2 + len(frame))
     frame, blank_notes = _tidy_cells(frame, name)
     frame.attrs["header_row"] = header_row + 1
+    frame.attrs["merged"] = sheet_layout.merged
+    frame.attrs["date_cells"] = sheet_layout.dates
+    hidden_rows = [r for r in sheet_layout.hidden_rows if r > header_row + 1 and r in set(frame.index)]
+    if hidden_rows:
+        how = "hidden or filtered out (the sheet has a filter)" if sheet_layout.filtered else "hidden"
+        notes.append(
+            f"{name}: {len(hidden_rows)} row(s) of the sheet '{sheet}' are {how} ({_rows_text(hidden_rows)}); "
+            "they were read like the others (a hidden row is still a row of the table)."
+        )
     return frame, notes + blank_notes
+
+
+#: An .xlsx whose parts unpack to more than this is refused before it is parsed (a zip bomb, or
+#: a workbook far larger than any programme's records).
+MAX_XLSX_UNPACKED = 200 * 2**20
+#: A cell longer than this (characters) is refused: no field of the data model is near it.
+MAX_CELL_CHARS = 2**20
+
+
+@dataclass(frozen=True)
+class _Layout:
+    merged: tuple[tuple[int, int, int, int], ...] = ()  # (first row, first column, last row, last column)
+    hidden_rows: tuple[int, ...] = ()
+    filtered: bool = False
+    dates: frozenset = frozenset()  # (sheet row, sheet column) of cells Excel holds as dates
+
+
+def _open_workbook(data: bytes, path: Path):
+    """The workbook, read-only with cached values; refused if it unpacks to too much."""
+    import openpyxl
+
+    hint = "Open it in Excel and save it again as .xlsx, or as CSV UTF-8."
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        raise InputError(f"cannot be read as an Excel workbook ({type(exc).__name__}).", file=path, hint=hint) from None
+    if unpacked > MAX_XLSX_UNPACKED:
+        raise InputError(
+            f"unpacks to {unpacked / 2**20:.0f} MB, more than the {MAX_XLSX_UNPACKED / 2**20:.0f} MB evalkit opens.",
+            file=path,
+            hint="Delete unused sheets, images and formatting, or save the table as CSV UTF-8.",
+        )
+    try:
+        return openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError, TypeError) as exc:
+        raise InputError(f"cannot be read as an Excel workbook ({type(exc).__name__}).", file=path, hint=hint) from None
+    except Exception as exc:  # openpyxl raises its own kinds for a broken workbook
+        raise InputError(f"cannot be read as an Excel workbook ({type(exc).__name__}: {exc}).", file=path, hint=hint) from None
+
+
+def _excel_text(value: Any) -> str:
+    """A cell's value as the text a CSV export would hold ('' when blank)."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, datetime.datetime):
+        return value.date().isoformat() if value.time() == datetime.time() else value.isoformat(sep=" ")
+    if isinstance(value, (datetime.date, datetime.time)):
+        return value.isoformat()
+    return str(value)
+
+
+def _read_sheets(book, path: Path) -> tuple[dict[str, list[tuple]], set[str], dict[str, _Layout]]:
+    """Every sheet's rows as text, trailing blank rows dropped (in linear time), and which are hidden."""
+    sheets: dict[str, list[tuple]] = {}
+    hidden: set[str] = set()
+    layout: dict[str, _Layout] = {}
+    try:
+        for sheet in book.worksheets:
+            if getattr(sheet, "sheet_state", "visible") != "visible":
+                hidden.add(sheet.title)
+            rows: list[tuple] = []
+            dates: set[tuple[int, int]] = set()
+            last = 0  # rows up to the last one with a value; blank rows after it are never kept
+            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+                if not any(v is not None and (not isinstance(v, str) or v.strip()) for v in values):
+                    if last:
+                        rows.append(())
+                    continue
+                cells = []
+                for column, value in enumerate(values, start=1):
+                    if isinstance(value, (datetime.date, datetime.time)):
+                        dates.add((number, column))
+                    text = _excel_text(value)
+                    if len(text) > MAX_CELL_CHARS:
+                        raise InputError(
+                            f"a cell of the sheet '{sheet.title}' holds {len(text)} characters "
+                            f"(more than {MAX_CELL_CHARS}).",
+                            file=path, row=number, hint="No field of the data model is that long: check the cell.",
+                        )
+                    cells.append(text)
+                while len(rows) < number - 1:
+                    rows.append(())
+                rows.append(tuple(cells))
+                last = number
+            sheets[sheet.title] = rows[:last]
+            layout[sheet.title] = _Layout(dates=frozenset(dates))
+    except InputError:
+        raise
+    except Exception as exc:  # a broken part found while reading the rows
+        raise InputError(
+            f"cannot be read as an Excel workbook ({type(exc).__name__}).",
+            file=path, hint="Open it in Excel and save it again as .xlsx, or as CSV UTF-8.",
+        ) from None
+    return sheets, hidden, layout
+
+
+_MERGED = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*\bref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
+_ROW_TAG = re.compile(rb"<(?:\w+:)?row\b[^>]*>")
+_ROW_NUMBER = re.compile(rb'\br="(\d+)"')
+_HIDDEN = re.compile(rb'\bhidden="(?:1|true)"')
+
+
+def _column_number(letters: bytes | str) -> int:
+    number = 0
+    for letter in letters.decode() if isinstance(letters, bytes) else letters:
+        number = number * 26 + ord(letter) - 64
+    return number
+
+
+def _sheet_layout(book, sheet: str, path: Path, layout: dict[str, _Layout], names: list[str]) -> _Layout:
+    """What the values alone do not show: merged ranges, hidden rows, a filter, formulas without values.
+
+    Read from the sheet's XML (openpyxl's read-only mode does not keep them).
+
+    Raises
+    ------
+    InputError
+        For a formula cell without a saved value (a workbook written by a
+        program, not saved by Excel): its value is unknown.
+    """
+    source = book[sheet]
+    part = getattr(source, "_worksheet_path", None)
+    archive = getattr(book, "_archive", None)
+    base = layout.get(sheet, _Layout())
+    if part is None or archive is None:
+        return base
+    try:
+        xml = archive.read(part)
+    except (KeyError, OSError, ValueError):
+        return base
+    merged = tuple(
+        (int(r1), _column_number(c1), int(r2), _column_number(c2)) for c1, r1, c2, r2 in _MERGED.findall(xml)
+    )
+    hidden_rows: tuple[int, ...] = ()
+    if b'hidden="' in xml:
+        hidden_rows = tuple(
+            int(_ROW_NUMBER.search(tag).group(1)) for tag in _ROW_TAG.findall(xml)
+            if _HIDDEN.search(tag) and _ROW_NUMBER.search(tag)
+        )
+    filtered = b"autoFilter" in xml
+    if b"<f" in xml or b":f>" in xml or b":f " in xml:
+        _check_formulas(xml, sheet, path, names)
+    return _Layout(merged=merged, hidden_rows=hidden_rows, filtered=filtered, dates=base.dates)
+
+
+def _check_formulas(xml: bytes, sheet: str, path: Path, names: list[str]) -> None:
+    from xml.etree import ElementTree
+
+    for _, element in ElementTree.iterparse(io.BytesIO(xml)):
+        if element.tag.rsplit("}", 1)[-1] != "c":
+            continue
+        children = {child.tag.rsplit("}", 1)[-1]: child for child in element}
+        if "f" in children and (children.get("v") is None or not (children["v"].text or "").strip()):
+            ref = element.get("r", "")
+            letters = "".join(ch for ch in ref if ch.isalpha())
+            digits = "".join(ch for ch in ref if ch.isdigit())
+            formula = (children["f"].text or "").strip()
+            raise InputError(
+                f"the cell {ref} of the sheet '{sheet}' holds a formula without a saved value"
+                + (f" (={formula[:60]})" if formula else "") + ".",
+                file=path,
+                row=int(digits) if digits else None,
+                column=(names[_column_number(letters) - 1] or None) if letters and _column_number(letters) <= len(names)
+                else letters or None,
+                hint="Open and save it in Excel (which saves the values), or paste values (Paste Special, Values).",
+            )
+        element.clear()
 
 
 def _header_row(raw: pd.DataFrame, table: str | None, path: Path, sheet: str) -> int:
@@ -461,23 +688,59 @@ def read_table_bytes(data: bytes, path: Path | str, table: str | None = None) ->
     """Read a CSV table from its bytes: decode, find the separator, parse (see :func:`parse_csv_text`)."""
     text, notes = decode_text(data, path)
     frame, more = parse_csv_text(text, path, table)
+    # The encoding note's example is chosen from the parsed cells, so that it never quotes a
+    # firm's name or organisation number (the notes are published in the report).
+    head = _ENCODING_NOTE.format(name=Path(str(path)).name, encoding="")[: -len(" (Latin-1)")]
+    for i, note in enumerate(notes):
+        if note.startswith(head):
+            example = _encoding_example(frame, table)
+            note = note.split(", so that ")[0]
+            notes[i] = note + (example or ".")
     return frame, notes + more
 
 
-def read_raw_table(path: Path, table: str | None = None) -> tuple[pd.DataFrame, list[str]]:
-    """Read a CSV or ``.xlsx`` file as text, indexed by row number, with notes on what was recovered."""
+def read_raw_table(path: Path, table: str | None = None, data: bytes | None = None) -> tuple[pd.DataFrame, list[str]]:
+    """Read a CSV or ``.xlsx`` file as text, indexed by row number, with notes on what was recovered.
+
+    ``data`` are the file's bytes when already read (the loader hashes exactly what it parses).
+    """
     path = Path(path)
     table = table or path.stem
+    if data is None:
+        data = read_file_bytes(path)
     if path.suffix.lower() == ".xlsx":
-        return read_excel_table(path, table)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot be read ({exc.strerror}).", file=path, hint="Check that the file is readable.") from None
+        return read_excel_table(path, table, data=data)
     return read_table_bytes(data, path, table)
 
 
+def read_file_bytes(path: Path) -> bytes:
+    """A file's bytes; a file that cannot be read is an :class:`InputError`, not an ``OSError``."""
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise InputError(
+            f"cannot be read ({exc.strerror or type(exc).__name__}).",
+            file=path,
+            hint="Check that the file is readable (its permissions, or whether another program locks it).",
+        ) from None
+
+
 # --- checking a table against its schema --------------------------------------------------------
+
+
+class FileRows(list):
+    """Row numbers in the file, by position: a list that pandas' ``attrs`` copies in O(1).
+
+    pandas deep-copies ``attrs`` on nearly every operation (each column taken out of a frame);
+    a plain list of 200 000 row numbers made that the loader's main cost. Never changed after
+    the loader makes it, so a copy may share it.
+    """
+
+    def __deepcopy__(self, memo: dict) -> "FileRows":
+        return self
+
+    def __copy__(self) -> "FileRows":
+        return self
 
 
 def file_row(frame: pd.DataFrame, position: int) -> int:
@@ -550,7 +813,10 @@ def check_table(
         raise InputError(f"'{table}' is not a table of the data model.", file=path)
     notes = notes if notes is not None else []
     schema = SCHEMAS[table]
+    merged_ranges = frame.attrs.get("merged", ())
+    positions = {c: i for i, c in enumerate(frame.columns, start=1)}  # sheet columns of an Excel table
     frame = _match_columns(frame, table, path, notes)
+    positions = dict(zip(frame.columns, positions.values()))
     if isinstance(frame.index, pd.RangeIndex) and frame.index.start == 0 or not pd.api.types.is_integer_dtype(frame.index):
         # A frame not from the readers: number its rows as a spreadsheet would (header = row 1).
         rows = list(range(2, len(frame) + 2))
@@ -594,7 +860,12 @@ def check_table(
         if not spec.nullable:
             empty = next((row for row, v in zip(rows, values) if v is None), None)
             if empty is not None:
-                fail(order, empty, "is empty.", column, "Fill in a value.")
+                merged = _merged_range(merged_ranges, empty, positions.get(column))
+                if merged:
+                    fail(order, empty, f"is part of the merged cells {merged}, whose value only the first cell holds.",
+                         column, "Unmerge the cells in Excel and fill in the value in every row.")
+                else:
+                    fail(order, empty, "is empty.", column, "Fill in a value.")
         present = [(row, v) for row, v in zip(rows, values) if v is not None]
         for check in spec.checks:
             bad = _failed(check, present)
@@ -622,8 +893,26 @@ def check_table(
         if column not in result.columns:
             result[column] = [_cell_text(v) for v in frame[column].tolist()]
     result.attrs["source_file"] = str(path)
-    result.attrs["file_rows"] = rows
+    result.attrs["file_rows"] = FileRows(rows)
     return result
+
+
+def _column_letters(number: int) -> str:
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _merged_range(ranges, row: int, column: int | None) -> str | None:
+    """The merged range (``A5:A7``) holding the cell, if it is not the range's first cell."""
+    if column is None:
+        return None
+    for r1, c1, r2, c2 in ranges:
+        if r1 <= row <= r2 and c1 <= column <= c2 and (row, column) != (r1, c1):
+            return f"{_column_letters(c1)}{r1}:{_column_letters(c2)}{r2}"
+    return None
 
 
 def _cell_text(value: Any) -> str | None:
@@ -659,6 +948,11 @@ def _failed(check: Any, present: list[tuple[int, Any]]) -> tuple[int, str, str |
         for row, value in present:
             if value < stats["min_value"]:
                 return row, f"'{value:g}' is negative.", "Amounts and jobs must be >= 0."
+    elif name == "less_than_or_equal_to":
+        for row, value in present:
+            if value > stats["max_value"]:
+                return row, f"'{value:g}' full-time equivalents in one row is not plausible (more than {stats['max_value']:,}).".replace(",", " "), (
+                    "Check the value: FTE are full-time jobs of one firm in one project and year.")
     elif name == "in_range":
         for row, value in present:
             if not stats["min_value"] <= value <= stats["max_value"]:
@@ -668,6 +962,7 @@ def _failed(check: Any, present: list[tuple[int, Any]]) -> tuple[int, str, str |
     return None
 
 
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2})?)?$|^\d{1,2}\.\d{1,2}\.\d{2,4}$")
 _PLAIN_NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
 
 
@@ -687,6 +982,12 @@ def _to_numbers(
             number = float(cell)
         else:
             parsed, was_recovered, ambiguity = parse_number(cell)
+            if parsed is None and _DATE.match(cell):
+                return numbers, (row, f"'{cell}' holds a date, not {'a year' if integer else 'a number'}.", (
+                    "Write the year as a number, e.g. 2012 (in Excel, format the column as Number: a year "
+                    "typed into a date cell shows as a date in 1905)." if integer else
+                    "Write the number itself (in Excel, format the column as Number)."
+                )), recovered
             if parsed is None:
                 return numbers, (row, f"'{cell}' is not {kind}" + (f" ({ambiguity})." if ambiguity else "."), hint), recovered
             number = parsed
@@ -802,6 +1103,12 @@ def load_programme(folder: str | Path) -> Programme:
     tables: dict[str, pd.DataFrame] = {}
     inputs: dict[str, str] = {}
     notes: list[str] = []
+    ignored = check_folder_files(folder)
+    if ignored:
+        notes.append(
+            f"The data folder holds {len(ignored)} file(s) that are not tables and were not read: "
+            f"{', '.join(ignored[:8])}" + (f" and {len(ignored) - 8} more." if len(ignored) > 8 else ".")
+        )
     for table in (*REQUIRED_TABLES, *OPTIONAL_TABLES):
         path = find_table(folder, table)
         if path is None:
@@ -813,15 +1120,110 @@ def load_programme(folder: str | Path) -> Programme:
                 )
             tables[table] = _empty(table)
             continue
-        inputs[path.name] = sha256_of(path)
-        raw, read_notes = read_raw_table(path, table)
+        _check_inside(path, folder)
+        data = read_file_bytes(path)
+        inputs[path.name] = hashlib.sha256(data).hexdigest()  # exactly the bytes parsed
+        raw, read_notes = read_raw_table(path, table, data=data)
         notes += read_notes
         if raw.empty and table in _MUST_HAVE_ROWS:
             _match_columns(raw, table, path, [])  # a missing column is the clearer message
             raise InputError("has a header but no data rows.", file=path, row=2, hint=f"Add the {table} rows.")
         tables[table] = validate_table(raw, table, path, notes)
     check_references(tables, folder)
-    return Programme(name=folder.name, inputs=inputs, notes=tuple(notes), **tables)
+    return Programme(name=folder.name, inputs=inputs, notes=redact_notes(notes, tables), **tables)
+
+
+#: Put in a note where it would have quoted a value that identifies a firm.
+WITHHELD = "[withheld: identifies a firm]"
+
+
+def redact_notes(notes: list[str], tables: dict[str, pd.DataFrame]) -> tuple[str, ...]:
+    """The notes with every quoted value of a firm-identifying column replaced by :data:`WITHHELD`.
+
+    The notes go into the published report's data-quality appendix, where
+    firm names and organisation numbers must not appear unless the evaluation
+    publishes firm names (the report's firm tables are pseudonymised
+    otherwise): a note never quotes them, whatever the setting. The readers
+    avoid quoting such cells; this is the check behind them.
+    """
+    if not notes:
+        return ()
+    secret = {
+        str(v).strip()
+        for table, columns in FIRM_IDENTIFYING.items() if table in tables
+        for column in columns if column in tables[table].columns
+        for v in tables[table][column].tolist() if isinstance(v, str) and v.strip()
+    }
+
+    def withhold(match: re.Match) -> str:
+        quoted = match.group(1).strip()
+        if quoted in secret or any(code in secret for code in re.findall(r"\d{9}", quoted)):
+            return WITHHELD
+        return match.group(0)
+
+    return tuple(re.sub(r"'([^']*)'", withhold, note) for note in notes)
+
+
+#: Files that are obviously not tables (notes, system and lock files): ignored, and listed in the notes.
+_NOT_TABLES = re.compile(
+    r"^(readme|license|licence|provenance|changelog|notes?)(\.[a-z0-9]+)?$"  # notes beside the data
+    r"|\.(md|rst|pdf|docx?|txt|log|bak|old|tmp|orig)$"  # documents, backups
+    r"|^\.ds_store$|^thumbs\.db$|^desktop\.ini$|^icon\r?$"  # macOS / Windows folder files
+    r"|^\.~lock\..*#$|^~\$|^~.*\.tmp$|^\._|~$|\.swp$",  # LibreOffice/Excel lock files, editor files
+    re.IGNORECASE,
+)
+
+
+def _table_names() -> list[str]:
+    return [*REQUIRED_TABLES, *OPTIONAL_TABLES]
+
+
+def check_folder_files(folder: Path) -> list[str]:
+    """Check that every file in the data folder is a table; return the obvious non-tables it holds.
+
+    Obvious non-tables (a README, ``.DS_Store``, an office lock file such as
+    ``.~lock.jobs.csv#`` or ``~$jobs.xlsx``, backups, hidden files and
+    folders) are not read, not even opened, and are returned (for a note).
+
+    Raises
+    ------
+    InputError
+        For any other file: a misnamed table (``survey_2017.csv``,
+        ``participant.csv``) would otherwise be silently left out.
+    """
+    tables = _table_names()
+    ignored: list[str] = []
+    for entry in sorted(folder.iterdir(), key=lambda p: p.name):
+        name = entry.name
+        stem = Path(name).stem.strip().lower()
+        suffix = Path(name).suffix.lower()
+        if stem in tables and (suffix in _SUFFIXES or suffix in _OTHER_FORMATS):
+            continue  # a table (or one saved in another format): find_table speaks of it
+        if name.startswith(".") or _NOT_TABLES.search(name) or entry.is_dir():
+            ignored.append(name + ("/" if entry.is_dir() and not entry.is_symlink() else ""))
+            continue
+        close = difflib.get_close_matches(stem, tables, n=1, cutoff=0.6)
+        if not close:
+            close = [t for t in tables if t in stem or stem in t][:1]
+        raise InputError(
+            "is not a table of the data model" + (f" (is it the table '{close[0]}'?)." if close else "."),
+            file=entry,
+            hint=(f"Rename it to {close[0]}{suffix if suffix in _SUFFIXES else '.csv'}, or move it out of the data folder."
+                  if close else f"Tables: {', '.join(tables)} (see docs/data-model.md); move other files out of the data folder."),
+        )
+    return ignored
+
+
+def _check_inside(path: Path, folder: Path) -> None:
+    """Refuse a table that is a symbolic link to a file outside the data folder."""
+    real = Path(os.path.realpath(path))
+    home = Path(os.path.realpath(folder))
+    if path.is_symlink() and home not in real.parents:
+        raise InputError(
+            f"is a symbolic link to {real}, outside the data folder.",
+            file=path,
+            hint="Copy the file into the data folder (the report lists and hashes the files it was made from).",
+        )
 
 
 def check_references(tables: dict[str, pd.DataFrame], folder: Path) -> None:
@@ -897,7 +1299,47 @@ def check_references(tables: dict[str, pd.DataFrame], folder: Path) -> None:
             column="year",
             hint="Check the year of the registration or of the project.",
         )
+    key = ["project_id", "org_number", "year"]
+    again = jobs.duplicated(key, keep="first").to_numpy()
+    if again.any():
+        position = int(np.argmax(again))
+        same = (jobs[key] == jobs[key].iloc[position]).all(axis=1).to_numpy()
+        first = int(np.argmax(same))
+        raise InputError(
+            f"the jobs of the firm '{jobs['org_number'].iloc[position]}' in the project "
+            f"'{jobs['project_id'].iloc[position]}' in {_plain(jobs['year'].iloc[position])} are registered twice "
+            f"(rows {file_row(jobs, first)} and {file_row(jobs, position)}).",
+            file=jobs.attrs.get("source_file"),
+            row=file_row(jobs, position),
+            hint="Keep one row per project, firm and year (add the FTE up if both are real).",
+        )
+    members = set(zip(projects["project_id"], projects["org_number"])) | set(
+        zip(tables["participants"]["project_id"], tables["participants"]["org_number"])
+    )
     survey = tables["survey"]
+    for frame, doing in ((jobs, "registered jobs in"), (survey, "answered the survey about")):
+        outside = np.array([(p, o) not in members for p, o in zip(frame["project_id"], frame["org_number"])], dtype=bool)
+        if outside.any():
+            position = int(np.argmax(outside))
+            raise InputError(
+                f"the firm '{frame['org_number'].iloc[position]}' {doing} the project "
+                f"'{frame['project_id'].iloc[position]}', but is neither its applicant nor one of its participants.",
+                file=frame.attrs.get("source_file"),
+                row=file_row(frame, position),
+                column="org_number",
+                hint="Add the firm to participants.csv for that project, or correct the project or the firm.",
+            )
+    support = float(tables["budget"].loc[tables["budget"]["category"] == "project_support", "amount_nok"].sum())
+    paid = float(projects["grant_paid_nok"].sum())
+    if paid > support + 1.0:
+        raise InputError(
+            f"the projects were paid {paid:.0f} NOK in grants, more than the budget's project support "
+            f"({support:.0f} NOK).",
+            file=tables["budget"].attrs.get("source_file", folder / "budget"),
+            column="amount_nok",
+            hint="Grants are paid from the programme's project support: check the budget rows of category "
+                 "project_support, and grant_paid_nok in projects.",
+        )
     twice = survey.duplicated(["org_number", "project_id"]).to_numpy()
     if twice.any():
         position = int(np.argmax(twice))
@@ -909,6 +1351,15 @@ def check_references(tables: dict[str, pd.DataFrame], folder: Path) -> None:
             column="project_id",
             hint="Keep one answer per firm and project.",
         )
+
+
+def _plain(value: Any) -> Any:
+    """A number as a message shows it (``2011``, not ``np.int64(2011)``)."""
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating,)):
+        return int(value) if float(value).is_integer() else float(value)
+    return value
 
 
 def check_period(programme: Programme, period: tuple[int, int]) -> None:

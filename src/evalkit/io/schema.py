@@ -34,8 +34,18 @@ def _text(**kwargs) -> pa.Column:
     return pa.Column(str, pa.Check.str_length(min_value=1), coerce=True, **kwargs)
 
 
+#: Years a programme's records can hold (regional restructuring began in the 1980s).
+FIRST_YEAR, LAST_YEAR = 1980, 2100
+#: More full-time equivalents than this in one registration is a typing error (a whole county's jobs).
+MAX_FTE_PER_ROW = 10_000
+
+
 def _year() -> pa.Column:
-    return pa.Column(int, pa.Check.in_range(1900, 2100), coerce=True)
+    return pa.Column(int, pa.Check.in_range(FIRST_YEAR, LAST_YEAR), coerce=True)
+
+
+def _fte() -> pa.Column:
+    return pa.Column(float, [pa.Check.ge(0), pa.Check.le(MAX_FTE_PER_ROW)], coerce=True)
 
 
 SCHEMAS: dict[str, pa.DataFrameSchema] = {
@@ -90,8 +100,8 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
             "project_id": _text(),
             "org_number": pa.Column(str, pa.Check.str_matches(_ORG_NUMBER), coerce=True),
             "year": _year(),
-            "new_fte": _money(),
-            "secured_fte": _money(),
+            "new_fte": _fte(),
+            "secured_fte": _fte(),
         },
         strict=False,
     ),
@@ -110,6 +120,15 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
 REQUIRED_TABLES = ("budget", "projects", "firms", "jobs")
 OPTIONAL_TABLES = ("participants", "survey")
 BOOLEAN_COLUMNS = {"firms": ("new_firm",)}
+#: Columns whose values identify a firm (its name, its organisation number in the public register,
+#: a project title, which often names the applicant): never quoted in the data-quality notes.
+FIRM_IDENTIFYING = {
+    "firms": ("org_number", "name"),
+    "projects": ("org_number", "title"),
+    "participants": ("org_number",),
+    "jobs": ("org_number",),
+    "survey": ("org_number",),
+}
 
 #: What a failed check means, in words a consultant understands.
 CHECK_WORDS = {

@@ -524,8 +524,9 @@ def harmonise_municipality_codes(
         bad = frame.loc[lost].iloc[0]
         spans = table.loc[table["municipality_code_original"] == bad["_code"], ["year_from", "year_to"]]
         valid = ", ".join(f"{a}-{b}" for a, b in spans.drop_duplicates().itertuples(index=False))
+        shown = bad[code].item() if isinstance(bad[code], np.generic) else bad[code]  # 529, not np.int64(529)
         raise InputError(
-            f"municipality code {bad[code]!r} has a value in {bad[year]}, but that code is valid only in {valid}.",
+            f"municipality code {shown!r} has a value in {bad[year]}, but that code is valid only in {valid}.",
             column=code,
             hint="Use the code in force that year (e.g. 0529 up to 2019, 3443 from 2020).",
         )

@@ -277,13 +277,13 @@ def check_evaluations(paths: Sequence[Path], pdf: bool, done: Callable[[int, Out
     ``done``); the others are returned by index with what the check found,
     so that their renders do not check them again.
     """
-    from evalkit.run.render import prepare
+    from evalkit.run.render import _prepare
 
     checked: dict[int, tuple] = {}
     for index, path in enumerate(paths):
         started = time.perf_counter()
         try:
-            checked[index] = prepare(path, pdf=pdf)
+            checked[index] = _prepare(path, pdf=pdf)
         except EvalkitError as exc:
             done(index, Outcome(str(path), path.stem, False, time.perf_counter() - started, reason=_one_line(exc)))
     return checked

@@ -246,6 +246,8 @@ def load_evaluation(path: str | Path) -> Evaluation:
         raise InputError(f"is not UTF-8 text (byte {exc.start}).", file=path, hint="Save it as UTF-8.") from None
     except OSError as exc:
         raise InputError(f"cannot be read ({exc.strerror}).", file=path) from None
+    except _Refused as exc:
+        raise InputError(exc.problem, file=path, row=exc.line, hint=exc.hint) from None
     except _DuplicateKey as exc:
         raise InputError(
             f"the setting '{exc.key}' is given twice (also in line {exc.first}).",
@@ -380,12 +382,29 @@ class _DuplicateKey(Exception):
         self.key, self.line, self.first = key, line, first
 
 
+class _Refused(Exception):
+    def __init__(self, problem: str, line: int, hint: str) -> None:
+        super().__init__(problem)
+        self.problem, self.line, self.hint = problem, line, hint
+
+
 class _StrictLoader(yaml.SafeLoader):
-    """A safe YAML loader that rejects a key given twice (plain YAML keeps the last silently)."""
+    """A safe YAML loader that rejects a key given twice (plain YAML keeps the last silently),
+    anchors and aliases (a few lines of aliases can expand to gigabytes), and merge keys."""
+
+    def compose_node(self, parent, index):  # noqa: ANN001, ANN201 - PyYAML's signature
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise _Refused("evaluation files may not use YAML anchors or aliases (&, *).",
+                           event.start_mark.line + 1, "Write the values out.")
+        return super().compose_node(parent, index)
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
         seen: dict[Any, int] = {}
         for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise _Refused("evaluation files may not use YAML merge keys (<<:).", key_node.start_mark.line + 1,
+                               "Write the keys out.")
             key = self.construct_object(key_node, deep=True)
             line = key_node.start_mark.line + 1
             try:

@@ -8,7 +8,10 @@ start inherit it.
 
 from __future__ import annotations
 
+import ctypes
 import os
+import signal
+import sys
 
 from evalkit.errors import InputError
 
@@ -28,6 +31,30 @@ def available_jobs() -> int:
     return os.cpu_count() or 1
 
 
+def die_with_parent(parent: int | None = None) -> None:
+    """End this process when its parent ends, even by ``kill -9`` (a pool initializer).
+
+    Linux delivers SIGKILL to a process whose parent dies once it has asked
+    with ``prctl(PR_SET_PDEATHSIG)``; without it, pool workers of a killed
+    render keep computing, orphaned. A parent that died before the request is
+    caught by comparing the parent's id with ``parent`` (the pool owner's pid).
+    Elsewhere this does nothing.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+    if parent is not None and os.getppid() != parent:
+        os._exit(1)  # orphaned already, between fork and the request
+
+
+#: prctl option: signal to receive when the parent dies (linux/prctl.h).
+_PR_SET_PDEATHSIG = 1
+
+
 def one_job_per_worker() -> None:
-    """Pool initializer of batch workers: each render uses one process."""
+    """Pool initializer of batch workers: each render uses one process, and ends with the batch."""
     os.environ[JOBS_ENV] = "1"
+    die_with_parent()

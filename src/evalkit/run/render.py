@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import fcntl
+import json
 import os
 import shutil
 import signal
@@ -29,7 +31,7 @@ import nbformat
 from evalkit._version import __version__
 from evalkit.errors import InputError, RenderError
 from evalkit.run.evaluation import Evaluation, check_parameters, load_evaluation, notebook_parameters
-from evalkit.io.programme import check_period, load_programme, sha256_of
+from evalkit.io.programme import Programme, check_period, load_programme, sha256_of
 
 #: Kernel that runs reports: the interpreter evalkit itself runs in.
 KERNEL = "python3"
@@ -83,6 +85,11 @@ def prepare(evaluation_path: str | Path, *, pdf: bool = False) -> tuple[Evaluati
         parameter, bad programme records, a bad chapter of the evaluator's
         own, or (with ``pdf``) no Pango to print with.
     """
+    evaluation, effective, _ = _prepare(evaluation_path, pdf=pdf)
+    return evaluation, effective
+
+
+def _prepare(evaluation_path: str | Path, *, pdf: bool = False) -> tuple[Evaluation, dict[str, Any], Programme]:
     if pdf:
         check_pdf_printer()
     evaluation = load_evaluation(evaluation_path)
@@ -92,9 +99,11 @@ def prepare(evaluation_path: str | Path, *, pdf: bool = False) -> tuple[Evaluati
     effective = {name: spec["default"] for name, spec in declared.items()} | parameters
     check_ssb_parameters(effective, evaluation)
     check_consultant_chapters(evaluation)
+    check_counterfactual_parameters(effective, evaluation)
     programme = load_programme(evaluation.data)  # bad records are reported here, with file/row/column
     check_period(programme, evaluation.period)
-    return evaluation, effective
+    check_monitoring_parameters(effective, evaluation, programme)
+    return evaluation, effective, programme
 
 
 def check_consultant_chapters(evaluation: Evaluation) -> None:
@@ -191,21 +200,158 @@ def check_ssb_parameters(parameters: dict[str, Any], evaluation: Evaluation) -> 
         )
 
 
-def _input_files(evaluation: Evaluation, parameters: dict[str, Any]) -> dict[str, str]:
-    """sha256 of every file the report is made from, keyed by a path relative to the evaluation."""
+def _municipality_codes(parameters: dict[str, Any], evaluation: Evaluation) -> set[str] | None:
+    """Today's municipality codes from the SSB listing the render uses (None if it is not there)."""
+    from evalkit.io.ssb import default_data_dir
+
+    ssb = _resolve(parameters.get("ssb_dir"), evaluation)
+    listing = (ssb if ssb is not None else default_data_dir()) / MUNICIPALITY_FILE
+    if not listing.is_file():
+        return None
+    import pandas as pd
+
+    return set(pd.read_csv(listing, dtype=str, usecols=["municipality_code"])["municipality_code"])
+
+
+def _codes(value: Any, name: str, evaluation: Evaluation) -> list[str]:
+    """A list parameter of municipality codes, each written as text."""
+    codes = list(value or [])
+    for code in codes:
+        if not isinstance(code, str):
+            raise InputError(
+                f"the code {code!r} is not text.",
+                file=evaluation.source,
+                parameter=name,
+                hint="Write municipality codes in quotes, e.g. ['3407', '3442'] (a leading 0 is part of a code).",
+            )
+    repeated = next((c for i, c in enumerate(codes) if c in codes[:i]), None)
+    if repeated is not None:
+        raise InputError(
+            f"'{repeated}' is listed twice.",
+            file=evaluation.source,
+            parameter=name,
+            hint="List each municipality once.",
+        )
+    return codes
+
+
+def _unknown_code(codes: list[str], known: set[str] | None, name: str, evaluation: Evaluation) -> None:
+    unknown = [c for c in codes if known is not None and c not in known]
+    if unknown:
+        raise InputError(
+            f"'{unknown[0]}' is not a municipality code in force (2024 borders).",
+            file=evaluation.source,
+            parameter=name,
+            hint="Use today's 4-digit codes as text (see evalkit/data/ssb/municipality_hierarchy_b2024.csv).",
+        )
+
+
+def check_counterfactual_parameters(parameters: dict[str, Any], evaluation: Evaluation) -> None:
+    """Check the counterfactual's settings: donors, excluded donors and the pre-period.
+
+    Raises
+    ------
+    InputError
+        If ``comparison_donors`` holds the programme municipality itself, a
+        code twice or an unknown code; if ``exclude_donors`` holds an unknown
+        code; if ``pre_period`` is not two years [first, last] of at least two
+        years ending before the programme period.
+    """
+    known = None
+    if "comparison_donors" in parameters or "exclude_donors" in parameters:
+        known = _municipality_codes(parameters, evaluation)
+    if "comparison_donors" in parameters:
+        donors = _codes(parameters["comparison_donors"], "comparison_donors", evaluation)
+        treated = parameters.get("municipality_code")
+        if treated in donors:
+            raise InputError(
+                f"holds '{treated}', the programme municipality itself (municipality_code).",
+                file=evaluation.source,
+                parameter="comparison_donors",
+                hint="The comparison is made of other municipalities: leave it out.",
+            )
+        _unknown_code(donors, known, "comparison_donors", evaluation)
+    if "exclude_donors" in parameters:
+        _unknown_code(_codes(parameters["exclude_donors"], "exclude_donors", evaluation), known, "exclude_donors", evaluation)
+    if "pre_period" in parameters:
+        pre = parameters["pre_period"]
+        start = evaluation.period[0]
+        if (not isinstance(pre, (list, tuple)) or len(pre) != 2
+                or not all(isinstance(y, int) and not isinstance(y, bool) for y in pre) or pre[0] > pre[1]):
+            raise InputError(
+                f"must be [first year, last year], got {pre!r}.",
+                file=evaluation.source,
+                parameter="pre_period",
+                hint=f"E.g. [{start - 5}, {start - 1}]: years before the programme began in {start}.",
+            )
+        if pre[1] >= start:
+            raise InputError(
+                f"[{pre[0]}, {pre[1]}] overlaps the programme period {evaluation.period[0]}-{evaluation.period[1]}.",
+                file=evaluation.source,
+                parameter="pre_period",
+                hint=f"The comparison is fitted on years before the programme: end it in {start - 1} or earlier.",
+            )
+        if pre[1] - pre[0] < 1:
+            raise InputError(
+                f"[{pre[0]}, {pre[1]}] is one year; the comparison needs at least two years before the programme.",
+                file=evaluation.source,
+                parameter="pre_period",
+                hint=f"E.g. [{pre[1] - 4}, {pre[1]}].",
+            )
+
+
+def check_monitoring_parameters(parameters: dict[str, Any], evaluation: Evaluation, programme: Programme) -> None:
+    """Check a status report's settings against the records: priority sectors and municipalities.
+
+    Raises
+    ------
+    InputError
+        If a priority sector is no project's sector (a misspelling would
+        report it as empty), or ``municipality_codes`` lists a code twice or an
+        unknown code.
+    """
+    if "priority_sectors" in parameters:
+        sectors = sorted(set(programme.projects["sector"]))
+        for sector in list(parameters["priority_sectors"] or []):
+            if sector not in sectors:
+                import difflib
+
+                close = difflib.get_close_matches(str(sector), sectors, n=1, cutoff=0.6)
+                raise InputError(
+                    f"'{sector}' is not the sector of any project"
+                    + (f" (did you mean '{close[0]}'?)." if close else "."),
+                    file=evaluation.source,
+                    parameter="priority_sectors",
+                    hint="Write the sectors as in projects.sector: " + ", ".join(sectors) + ".",
+                )
+    if "municipality_codes" in parameters:
+        codes = _codes(parameters["municipality_codes"], "municipality_codes", evaluation)
+        _unknown_code(codes, _municipality_codes(parameters, evaluation), "municipality_codes", evaluation)
+
+
+def _input_files(evaluation: Evaluation, parameters: dict[str, Any], data_files: dict[str, str] | None = None) -> dict[str, str]:
+    """sha256 of every file the report is made from, keyed by a path relative to the evaluation.
+
+    ``data_files`` are the programme's files as the loader read them (``Programme.inputs``):
+    only those are listed, not whatever else lies in the data folder (a lock file, notes).
+    """
     base = evaluation.source.parent if evaluation.source else Path.cwd()
-    files = [evaluation.source, evaluation.notebook, *sorted(p for p in evaluation.data.rglob("*") if p.is_file())]
+    if data_files is None:
+        data_files = load_programme(evaluation.data).inputs
+    hashes = {os.path.relpath(p, base): sha256_of(p) for p in (evaluation.source, evaluation.notebook) if p is not None}
+    hashes |= {os.path.relpath(evaluation.data / name, base): digest for name, digest in data_files.items()}
+    from evalkit.io.ssb import TABLE_FILES, default_data_dir
+
     ssb = _resolve(parameters.get("ssb_dir"), evaluation)
     if ssb is not None and ssb.is_dir():
-        files += sorted(p for p in ssb.glob("*") if p.is_file())
-    hashes = {os.path.relpath(p, base): sha256_of(p) for p in files if p is not None}
+        # The reference tables the notebooks read from the folder (ssb.table_path), not every file in it.
+        hashes |= {os.path.relpath(ssb / name, base): sha256_of(ssb / name)
+                   for name in sorted(TABLE_FILES.values()) if (ssb / name).is_file()}
     if ssb is None:
         # The SSB tables shipped with evalkit: named by their place in the package, not on this machine.
-        from evalkit.io.ssb import TABLE_FILES, default_data_dir
-
         shipped = default_data_dir()
         hashes |= {f"evalkit/data/ssb/{name}": sha256_of(shipped / name) for name in sorted(TABLE_FILES.values())}
-    return hashes
+    return dict(sorted(hashes.items()))
 
 
 def _resolve(value: Any, evaluation: Evaluation) -> Path | None:
@@ -215,7 +361,7 @@ def _resolve(value: Any, evaluation: Evaluation) -> Path | None:
     return path if path.is_absolute() else (evaluation.notebook.parent / path).resolve()
 
 
-def _meta(evaluation: Evaluation, parameters: dict[str, Any]) -> dict[str, Any]:
+def _meta(evaluation: Evaluation, parameters: dict[str, Any], data_files: dict[str, str] | None = None) -> dict[str, Any]:
     base = evaluation.source.parent if evaluation.source else Path.cwd()
     shown = dict(parameters)
     for name in PATH_PARAMETERS:
@@ -227,7 +373,7 @@ def _meta(evaluation: Evaluation, parameters: dict[str, Any]) -> dict[str, Any]:
         "evaluation": evaluation.slug,
         "notebook": os.path.relpath(evaluation.notebook, base),
         "parameters": shown,
-        "inputs": _input_files(evaluation, parameters),
+        "inputs": _input_files(evaluation, parameters, data_files),
     }
 
 
@@ -256,7 +402,7 @@ def render(
     *,
     pdf: bool = False,
     reports_root: str | Path = "reports",
-    prepared: tuple[Evaluation, dict[str, Any]] | None = None,
+    prepared: tuple[Evaluation, dict[str, Any], Programme] | None = None,
 ) -> RenderResult:
     """Render an evaluation into its report folder.
 
@@ -272,7 +418,7 @@ def render(
     reports_root
         Folder of the default report folders.
     prepared
-        What :func:`prepare` returned for this evaluation, when the caller
+        What ``_prepare`` returned for this evaluation (with its programme), when the caller
         checked it already (a batch checks every evaluation before any
         kernel starts): it is not checked twice.
 
@@ -289,14 +435,14 @@ def render(
         ``<folder>.failed/``) or the output could not be written.
     """
     started = time.perf_counter()
-    evaluation, parameters = prepared if prepared is not None else prepare(evaluation_path, pdf=pdf)
+    evaluation, parameters, programme = prepared if prepared is not None else _prepare(evaluation_path, pdf=pdf)
     target = Path(output) if output else default_folder(evaluation, reports_root)
-    target = target.absolute()
+    target = report_folder(target)
     check_output_folder(target, evaluation, parameters)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         recover_interrupted(target)
-        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.{STAGING_MARK}-{os.getpid()}-", dir=target.parent))
+        staging, lock = _new_staging(target)
     except OSError as exc:
         raise InputError(
             f"cannot be written ({exc.strerror}).",
@@ -306,9 +452,10 @@ def render(
     try:
         with _terminate_as_interrupt():
             notebook = _execute(evaluation, parameters, staging, target)
-            meta = _meta(evaluation, parameters)
+            meta = _meta(evaluation, parameters, programme.inputs)
             try:
                 figures = _write_report(notebook, staging, evaluation, meta, pdf)
+                write_manifest(staging)
                 _give_normal_mode(staging)
                 _swap_into_place(staging, target)
             except OSError as exc:
@@ -318,24 +465,74 @@ def render(
                 ) from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            (target / LOCK_FILE).unlink()  # the lock travelled into the report with the swap
+        os.close(lock)
     return RenderResult(evaluation.slug, target, figures, time.perf_counter() - started)
+
+
+def report_folder(output: str | Path) -> Path:
+    """The folder a render writes: ``output`` made absolute, through a symbolic link to its target.
+
+    A link given with ``-o`` stays a link: the folder it points to is replaced.
+    """
+    path = Path(output).absolute()
+    return Path(os.path.realpath(path)) if path.is_symlink() else path
 
 
 #: Marks a folder as a render in progress (never mistaken for a report: hidden and so named).
 STAGING_MARK = "rendering"
-#: Files that make a folder an evalkit report (one of them suffices).
-REPORT_FILES = ("results.json", "report.ipynb")
+#: Marks the previous report moved aside for a moment (where folders cannot be swapped in one step).
+OLD_MARK = "old"
+#: The list of the files a render wrote, in the report folder: a render replaces only such a folder.
+MANIFEST = ".evalkit-manifest.json"
+#: Lock file in a staging folder, locked (``flock``) by its render for as long as it runs.
+LOCK_FILE = ".evalkit-render.lock"
+#: A staging folder without a lock file is stale when older than this (its render died at birth).
+UNLOCKED_GRACE_SECONDS = 600
+
+
+def write_manifest(folder: Path) -> None:
+    """List every file of the report folder (paths relative to it) in :data:`MANIFEST`."""
+    files = sorted(
+        p.relative_to(folder).as_posix() for p in folder.rglob("*")
+        if (p.is_file() or p.is_symlink()) and p.name not in (MANIFEST, LOCK_FILE)
+    )
+    text = json.dumps({"evalkit_version": __version__, "files": files}, indent=1) + "\n"
+    (folder / MANIFEST).write_text(text, encoding="utf-8")
+
+
+def read_manifest(folder: Path) -> set[str] | None:
+    """The files :func:`write_manifest` listed, or None if the folder has no readable manifest."""
+    try:
+        listed = json.loads((folder / MANIFEST).read_text(encoding="utf-8")).get("files")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return {str(f) for f in listed} if isinstance(listed, list) else None
+
+
+def foreign_files(folder: Path) -> list[str]:
+    """Files in ``folder`` that no render wrote (all of them when it has no manifest)."""
+    present = sorted(
+        p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file() or p.is_symlink()
+    )
+    listed = read_manifest(folder)
+    ours = (listed or set()) | ({MANIFEST, LOCK_FILE} if listed is not None else set())
+    return [f for f in present if f not in ours]
 
 
 def check_output_folder(target: Path, evaluation: Evaluation, parameters: dict[str, Any]) -> None:
     """Refuse an output folder whose replacement would lose someone's files.
 
+    A render replaces only what a render wrote: an existing folder must be
+    empty, or hold exactly files listed in its :data:`MANIFEST`.
+
     Raises
     ------
     InputError
         If the folder is a file, holds the evaluation's inputs (data,
-        notebook, evaluation file, SSB folder), or exists with files in it
-        but is not an evalkit report (it would be replaced).
+        notebook, evaluation file, SSB folder), or exists with a file that
+        no render wrote (or without a manifest).
     """
     hint = "Choose another output folder with -o (a new folder, or an earlier report)."
     if target.exists() and not target.is_dir():
@@ -353,53 +550,83 @@ def check_output_folder(target: Path, evaluation: Evaluation, parameters: dict[s
                 file=target,
                 hint=hint,
             )
-    if target.is_dir() and any(target.iterdir()) and not any((target / f).is_file() for f in REPORT_FILES):
-        raise InputError(
-            "exists and holds files, but is not an evalkit report; it would be replaced.",
-            file=target,
-            hint=hint,
-        )
+    if not target.is_dir():
+        return
+    try:
+        foreign = foreign_files(target)
+    except OSError as exc:
+        raise InputError(f"cannot be read ({exc.strerror}).", file=target, hint=hint) from None
+    if foreign:
+        why = (f"holds files no render wrote (e.g. '{foreign[0]}'; its {MANIFEST} does not list it)"
+               if read_manifest(target) is not None
+               else f"holds files but is not an evalkit report (no {MANIFEST}, e.g. '{foreign[0]}')")
+        raise InputError(f"exists and {why}; it would be replaced.", file=target, hint=hint)
+
+
+def _new_staging(target: Path) -> tuple[Path, int]:
+    """A hidden staging folder beside ``target``, and the descriptor of its lock, held (``flock``)."""
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.{STAGING_MARK}-", dir=target.parent))
+    try:
+        lock = os.open(staging / LOCK_FILE, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return staging, lock
+
+
+def _stale(staging: Path) -> bool:
+    """Whether no render holds the staging folder's lock (its render ended or was killed).
+
+    A lock, not a process id: two renders in different PID namespaces (containers) sharing a
+    folder cannot see each other's processes, but they see each other's locks.
+    """
+    try:
+        lock = os.open(staging / LOCK_FILE, os.O_RDWR | os.O_CLOEXEC)
+    except FileNotFoundError:
+        # Between mkdtemp and the lock's creation, or killed there: judge by age.
+        try:
+            return time.time() - staging.lstat().st_mtime > UNLOCKED_GRACE_SECONDS
+        except OSError:
+            return False
+    except OSError:
+        return False
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False  # held: that render is running
+    finally:
+        os.close(lock)  # also releases the lock if we got it
+    return True
 
 
 def recover_interrupted(target: Path) -> None:
     """Tidy up after a render that was killed: restore the previous report, drop stale staging folders.
 
     A render is killed at worst between moving the old report aside and
-    moving the new one in; then the old one is put back. Staging folders of
-    processes that no longer run are removed.
+    moving the new one in; then the old one is put back. Staging folders no
+    render holds the lock of are removed; the old report moved aside is
+    named after its render's staging folder, so it is judged by that lock.
     """
     parent = target.parent
     if not parent.is_dir():
         return
-    for path in parent.glob(f".{target.name}.*"):
-        pid = _pid_of(path.name, target.name)
-        if pid is None or _alive(pid):
+    staging_prefix = f".{target.name}.{STAGING_MARK}-"
+    old_prefix = f".{target.name}.{OLD_MARK}-"
+    for path in sorted(parent.glob(f".{target.name}.*")):
+        if path.is_symlink() or not path.is_dir():
             continue
-        if ".old-" in path.name and not target.exists():
-            os.replace(path, target)
-        else:
-            shutil.rmtree(path, ignore_errors=True)
-
-
-def _pid_of(name: str, target_name: str) -> int | None:
-    rest = name[len(target_name) + 2:]
-    for mark in (f"{STAGING_MARK}-", "old-"):
-        if rest.startswith(mark):
-            digits = rest[len(mark):].split("-")[0]
-            return int(digits) if digits.isdigit() else None
-    return None
-
-
-def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return False  # a folder of ours from before is stale by definition
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+        if path.name.startswith(staging_prefix):
+            if _stale(path):
+                shutil.rmtree(path, ignore_errors=True)
+        elif path.name.startswith(old_prefix):
+            staging = parent / (staging_prefix + path.name[len(old_prefix):])
+            if staging.is_dir() and not _stale(staging):
+                continue  # its render is between its two renames
+            if not target.exists():
+                os.replace(path, target)
+            else:
+                shutil.rmtree(path, ignore_errors=True)
 
 
 @contextlib.contextmanager
@@ -501,11 +728,25 @@ def _first_line(text: str) -> str:
 def _keep_failed(executed: Path, target: Path) -> Path:
     """Keep the partial executed notebook in ``<folder>.failed/`` for debugging."""
     failed = target.parent / f"{target.name}.failed"
-    shutil.rmtree(failed, ignore_errors=True)
-    failed.mkdir(parents=True, exist_ok=True)
+    if _ours(failed):
+        shutil.rmtree(failed, ignore_errors=True)
+        failed.mkdir(parents=True, exist_ok=True)
+    else:  # a folder of someone's own under that name: left alone
+        failed = Path(tempfile.mkdtemp(prefix=f"{target.name}.failed-", dir=target.parent))
     if executed.exists():
         shutil.copy2(executed, failed / "report.ipynb")
+    write_manifest(failed)
     return failed
+
+
+def _ours(folder: Path) -> bool:
+    """Whether ``folder`` may be replaced: absent, or holding only files a render listed as its own."""
+    if folder.is_symlink() or folder.exists() and not folder.is_dir():
+        return False
+    try:
+        return not folder.exists() or not foreign_files(folder)
+    except OSError:
+        return False
 
 
 def _umask() -> int:
@@ -542,12 +783,14 @@ def _swap_into_place(staging: Path, target: Path) -> None:
     else:
         old = None
         if target.exists():
-            old = target.parent / f".{target.name}.old-{os.getpid()}"
+            old = target.parent / f".{target.name}.{OLD_MARK}-{staging.name.rsplit(f'.{STAGING_MARK}-', 1)[1]}"
             os.replace(target, old)
         os.replace(staging, target)  # same folder, so an atomic rename
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
-    shutil.rmtree(target.parent / f"{target.name}.failed", ignore_errors=True)
+    failed = target.parent / f"{target.name}.failed"
+    if failed.exists() and _ours(failed):
+        shutil.rmtree(failed, ignore_errors=True)
 
 
 def _exchange(a: Path, b: Path) -> bool:

@@ -55,6 +55,10 @@ regression-based V is reported.
 
 from __future__ import annotations
 
+import ctypes
+import os
+import signal
+import sys
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -510,6 +514,22 @@ def _placebo_weights(i: int) -> np.ndarray:
     return _fit_problem(problem, donor, pool, arrays).w
 
 
+def _die_with_parent(parent: int) -> None:
+    """Placebo workers end with the process that forked them, even after ``kill -9`` of it.
+
+    Linux's ``prctl(PR_SET_PDEATHSIG, SIGKILL)``; a parent that died before the request is
+    caught by its pid (the same as ``evalkit.run.parallel.die_with_parent``, which this room
+    may not import).
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)  # 1: PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:
+        os._exit(1)
+
+
 def _placebo_fits(problem: _Problem, tasks: list[tuple[Hashable, list[Hashable]]], n_jobs: int) -> list[np.ndarray]:
     """Donor weights of every placebo fit, in ``n_jobs`` forked processes (1: here)."""
     global _PLACEBO_JOB
@@ -522,11 +542,19 @@ def _placebo_fits(problem: _Problem, tasks: list[tuple[Hashable, list[Hashable]]
 
     _PLACEBO_JOB = (problem, arrays, tasks)
     try:
-        with ProcessPoolExecutor(max_workers=n_jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+        with ProcessPoolExecutor(max_workers=n_jobs, mp_context=multiprocessing.get_context("fork"),
+                                 initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
             # One task at a time: fits inside the hull take ~1 ms, searches ~0.1 s.
             return list(pool.map(_placebo_weights, range(len(tasks)), chunksize=1))
     finally:
         _PLACEBO_JOB = None
+
+
+def _plain(value: Any) -> Any:
+    """Values as a message shows them: 2011, not np.int64(2011)."""
+    if isinstance(value, (list, tuple)):
+        return type(value)(_plain(v) for v in value)
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def _prepare(
@@ -574,7 +602,7 @@ def _prepare(
         missing = [d for d in donor_list if d not in set(units_all)]
         if missing:
             raise InputError(
-                f"donor(s) {missing[:5]!r} are not in column '{unit}'.",
+                f"donor(s) {_plain(missing[:5])!r} are not in column '{unit}'.",
                 parameter="donors",
             )
         donor_list = [d for d in donor_list if d != treated]
@@ -586,12 +614,12 @@ def _prepare(
     pre = Y.index < treatment_start
     if pre.sum() < 1:
         raise InputError(
-            f"no period before treatment_start={treatment_start!r}.",
+            f"no period before treatment_start={_plain(treatment_start)!r}.",
             parameter="treatment_start",
         )
     if (~pre).sum() < 1:
         raise InputError(
-            f"no period from treatment_start={treatment_start!r} on.",
+            f"no period from treatment_start={_plain(treatment_start)!r} on.",
             parameter="treatment_start",
         )
     if fit_periods is None:
@@ -601,7 +629,7 @@ def _prepare(
         bad = [p for p in fit if p not in set(Y.index[pre])]
         if bad:
             raise InputError(
-                f"fit period(s) {bad[:5]!r} are not pre-treatment periods in the data.",
+                f"fit period(s) {_plain(bad[:5])!r} are not pre-treatment periods in the data.",
                 parameter="fit_periods",
             )
     fit_rows = Y.index.isin(fit)
@@ -609,7 +637,7 @@ def _prepare(
     if gaps_in_fit.any():
         bad_units = list(gaps_in_fit[gaps_in_fit].index[:5])
         raise InputError(
-            f"the outcome '{outcome}' is missing in the fit period for {bad_units!r}.",
+            f"the outcome '{outcome}' is missing in the fit period for {_plain(bad_units)!r}.",
             parameter="data",
             hint="Drop these units from the donors or fill the gaps.",
         )
@@ -848,7 +876,7 @@ class SyntheticControlResult(Result):
         Y = problem.outcome_wide
         if not (start < self.treatment_start) or not (Y.index < start).any():
             raise InputError(
-                f"the placebo start {start!r} must lie inside the pre-treatment period.",
+                f"the placebo start {_plain(start)!r} must lie inside the pre-treatment period.",
                 parameter="start",
             )
         shift = None
