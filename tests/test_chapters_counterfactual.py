@@ -123,12 +123,12 @@ def test_the_chapters_render_in_every_language(analysis, language):
     assert [n.name for n in chapter.of_kind(Table)] == ["donor_weights", "did"]
     text = " ".join(n.markdown for n in chapter.of_kind(Paragraph))
     # Words.text joins a paragraph's lines on any whitespace, the number's no-break space included.
-    assert "Vestre Toten" in text and words.number(12_714).replace("\xa0", " ") in text and "Grue" in text
+    assert "Vestre Toten" in text and words.number(12_714) in text and "Grue" in text
     assert "{" not in text and "}" not in text
     tri = chapters.triangulation(analysis, _net_effect(), words, municipality_name="Vestre Toten")
     assert tri.nodes[0].chapter == "triangulation"
     tri_text = tri.of_kind(Paragraph)[0].markdown
-    assert words.number(51) in tri_text and words.number(12_714).replace("\xa0", " ") in tri_text
+    assert words.number(51) in tri_text and words.number(12_714) in tri_text
     method = chapters.counterfactual_method(analysis, words)
     assert method.nodes[0].level == 3
     assert not any(isinstance(n, Record) for n in tri.nodes + method.nodes)

@@ -247,7 +247,7 @@ def test_every_template_renders_in_every_language(tiny, tiny_folder, monkeypatch
         _all_chapters(tiny, words, jobs_lost=10, jobs_lost_share=0.5)
         _all_chapters(national, words)
         fe.summary(tiny.funds, tiny.gross, tiny.target, tiny.net_effect, tiny.cost_registered, words,
-                   counterfactual_context={"municipality_name": "X", "treatment_start": 2010, "att": 1.0, "p_value": 0.01})
+                   counterfactual_context={"treated_name": "X", "period_start": 2010, "att": 1.0, "p_value": 0.01})
         ek.net_effect_method(tiny.net_effect, language=language)
     for language in LANGUAGES:
         have = {t for t in Words(language).templates() if t.startswith("final_evaluation/")}

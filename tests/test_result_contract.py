@@ -112,6 +112,14 @@ def instances() -> dict[type, Result]:
                                    int((wide.index < 2008).sum())))
     out.append(pooled_synthetic_control(panel, unit="unit", time="year", outcome="y",
                                         starts={"T": 2008}, normalise=None, permutations=49))
+    from evalkit.io.ssb import read_municipality_hierarchy
+    from evalkit.methods.counterfactual.analysis import counterfactual_analysis
+
+    population = read_population_panel()
+    donors = ["3401", "3405", "3411", "3412", "3415", "3418", "3421", "3430", "3431", "3432"]
+    cf = counterfactual_analysis(population, read_municipality_hierarchy(table_path("hierarchy")), treated="3443",
+                                 period_start=2010, donors=donors)
+    out += [cf, cf.compare(50.0, (10.0, 80.0))]
     return {type(r): r for r in out}
 
 

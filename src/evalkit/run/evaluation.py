@@ -358,13 +358,14 @@ def _setting_error(exc: ValidationError, path: Path) -> InputError:
     else:
         problem = str(error["msg"]).removeprefix("Value error, ")
         problem = problem[0].lower() + problem[1:] if problem else "is not valid"
-        if not isinstance(given, (dict, list, tuple)) and given is not None:
-            problem += f" (got {given!r})" if not isinstance(given, datetime.date) else f" (got the date {given})"
-        advice = _value_advice(given, "str") if error["type"] in ("string_type",) else None
-        if isinstance(given, datetime.date):
-            advice = _value_advice(given, "str")
-        if advice:
-            hint = advice
+        if isinstance(given, (datetime.date, datetime.datetime)):
+            # YAML reads an unquoted 2017-12-31 as a date, not as the text the setting is.
+            problem = f'is a date; write the date in quotes, e.g. {key}: "{given.isoformat()}"'
+        elif not isinstance(given, (dict, list, tuple)) and given is not None:
+            problem += f" (got {given!r})"
+            advice = _value_advice(given, "str") if error["type"] in ("string_type",) else None
+            if advice:
+                hint = advice
     return InputError(
         f"the setting '{key}': {problem}." if not problem.startswith("is ") else f"the setting '{key}' {problem}.",
         file=path,

@@ -273,7 +273,7 @@ def check_counterfactual_parameters(parameters: dict[str, Any], evaluation: Eval
         _unknown_code(donors, known, "comparison_donors", evaluation)
     if "exclude_donors" in parameters:
         _unknown_code(_codes(parameters["exclude_donors"], "exclude_donors", evaluation), known, "exclude_donors", evaluation)
-    if "pre_period" in parameters:
+    if parameters.get("pre_period") is not None:  # None: the panel's years before the start
         pre = parameters["pre_period"]
         start = evaluation.period[0]
         if (not isinstance(pre, (list, tuple)) or len(pre) != 2

@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.errors import InputError
+from evalkit.results import Result
 from evalkit.methods.counterfactual.design import (
     AGE_GROUPS,
     MarylandGrade,
@@ -134,7 +135,7 @@ def p_value_level(p: float, levels: tuple[float, float] = P_VALUE_LEVELS) -> str
 
 
 @dataclass(frozen=True, eq=False)
-class Comparison:
+class Comparison(Result):
     """Bottom-up net jobs beside the top-down population gap (plain values; see :meth:`CounterfactualAnalysis.compare`).
 
     ``verdict`` is one of
@@ -190,7 +191,7 @@ class Comparison:
 
 
 @dataclass(frozen=True, eq=False)
-class CounterfactualAnalysis:
+class CounterfactualAnalysis(Result):
     """Everything the counterfactual chapter shows, for one municipality.
 
     Attributes
@@ -416,17 +417,17 @@ class CounterfactualAnalysis:
         }
 
     # ---------------------------------------------------------------- plots
-    def plot(self, axes: Sequence[Any] | None = None, *, labels: dict[str, str] | None = None):
+    def plot(self, ax: Sequence[Any] | None = None, *, labels: dict[str, str] | None = None):
         """The municipality, its synthetic control, the rest of its region and its county (left); the gap (right).
 
-        ``labels`` keys: ``treated``, ``synthetic``, ``region``, ``county``,
+        ``ax`` is a pair of axes (or ``None``: a new figure). ``labels`` keys: ``treated``, ``synthetic``, ``region``, ``county``,
         ``time``, ``outcome``, ``gap``. Returns ``(fig, axes)``.
         """
         labels = {"treated": self.treated_name, "synthetic": f"synthetic {self.treated_name}",
                   "region": f"rest of {self.region_name}", "county": f"{self.county_name} (the whole county)",
                   "time": "year", "outcome": f"population, index {self.base_year} = 100",
                   "gap": "gap (index points)", **(labels or {})}
-        fig, axes = self.sc.plot(axes, labels=labels)
+        fig, axes = self.sc.plot(ax, labels=labels)
         for column in ("region", "county"):
             if column in self.paths:
                 axes[0].plot(self.paths.index, self.paths[column], lw=1, alpha=0.8, label=labels[column])
