@@ -15,6 +15,10 @@ An evaluation is a small YAML file (see ``evaluations/``)::
 
 The file's settings and its ``parameters`` are checked against the
 notebook's declared parameters (names and types) before any kernel starts.
+
+``data`` and ``period`` belong to one programme; a notebook that studies no
+single programme's records (the portfolio research notebook) is given
+neither, and then receives no ``data_dir``, ``period_start`` or ``period_end``.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from evalkit.errors import InputError
-from evalkit.report.i18n import LANGUAGES
+from evalkit.report.words import LANGUAGES
 
 
 class Evaluation(BaseModel):
@@ -38,8 +42,8 @@ class Evaluation(BaseModel):
 
     title: str = Field(min_length=1)
     notebook: Path
-    data: Path
-    period: tuple[int, int]
+    data: Path | None = None
+    period: tuple[int, int] | None = None
     target_jobs: float | None = Field(default=None, gt=0)
     language: str = "nb"
     client: str = ""
@@ -57,7 +61,7 @@ class Evaluation(BaseModel):
 
     @model_validator(mode="after")
     def _period(self) -> "Evaluation":
-        if self.period[0] > self.period[1]:
+        if self.period is not None and self.period[0] > self.period[1]:
             raise ValueError("period must be [first year, last year] with first <= last")
         return self
 
@@ -68,11 +72,12 @@ class Evaluation(BaseModel):
 
     def notebook_parameters(self) -> dict[str, Any]:
         """Everything the notebook receives: the file's settings, then its ``parameters``."""
-        base = {
-            "title": self.title,
-            "data_dir": str(self.data),
-            "period_start": self.period[0],
-            "period_end": self.period[1],
+        base: dict[str, Any] = {"title": self.title}
+        if self.data is not None:
+            base["data_dir"] = str(self.data)
+        if self.period is not None:
+            base |= {"period_start": self.period[0], "period_end": self.period[1]}
+        base |= {
             "language": self.language,
             "client": self.client,
             "evaluator": self.evaluator,
@@ -133,7 +138,7 @@ def load_evaluation(path: str | Path) -> Evaluation:
         raise _setting_error(exc, path) from None
     if not evaluation.notebook.is_file():
         raise InputError(f"the notebook {evaluation.notebook} does not exist.", file=path, row=_line_of(path, "notebook"))
-    if not evaluation.data.is_dir():
+    if evaluation.data is not None and not evaluation.data.is_dir():
         raise InputError(f"the data folder {evaluation.data} does not exist.", file=path, row=_line_of(path, "data"))
     return evaluation
 

@@ -80,8 +80,10 @@ def prepare(evaluation_path: str | Path, *, pdf: bool = False) -> tuple[Evaluati
     check_parameters(parameters, declared, file=evaluation.source)
     effective = {name: spec["default"] for name, spec in declared.items()} | parameters
     check_ssb_parameters(effective, evaluation)
-    programme = load_programme(evaluation.data)  # bad records are reported here, with file/row/column
-    check_period(programme, evaluation.period)
+    if evaluation.data is not None:  # a notebook without one programme's records (portfolio research) has none
+        programme = load_programme(evaluation.data)  # bad records are reported here, with file/row/column
+        if evaluation.period is not None:
+            check_period(programme, evaluation.period)
     return evaluation, effective
 
 
@@ -157,7 +159,8 @@ def check_ssb_parameters(parameters: dict[str, Any], evaluation: Evaluation) -> 
 def _input_files(evaluation: Evaluation, parameters: dict[str, Any]) -> dict[str, str]:
     """sha256 of every file the report is made from, keyed by a path relative to the evaluation."""
     base = evaluation.source.parent if evaluation.source else Path.cwd()
-    files = [evaluation.source, evaluation.notebook, *sorted(p for p in evaluation.data.rglob("*") if p.is_file())]
+    data = sorted(p for p in evaluation.data.rglob("*") if p.is_file()) if evaluation.data is not None else []
+    files = [evaluation.source, evaluation.notebook, *data]
     ssb = _resolve(parameters.get("ssb_dir"), evaluation)
     if ssb is not None and ssb.is_dir():
         files += sorted(p for p in ssb.glob("*") if p.is_file())
@@ -304,7 +307,7 @@ def check_output_folder(target: Path, evaluation: Evaluation, parameters: dict[s
     hint = "Choose another output folder with -o (a new folder, or an earlier report)."
     if target.exists() and not target.is_dir():
         raise InputError("is a file, not a folder.", file=target, hint=hint)
-    inputs = [evaluation.data, evaluation.notebook, *( [evaluation.source] if evaluation.source else [])]
+    inputs = [p for p in (evaluation.data, evaluation.notebook, evaluation.source) if p is not None]
     ssb = _resolve(parameters.get("ssb_dir"), evaluation)
     if ssb is not None:
         inputs.append(ssb)
