@@ -20,6 +20,17 @@ population on 1 January. :func:`portfolio_study` puts them together:
   doubly robust, varying base period, multiplier bootstrap with uniform
   (sup-t) bands; the simple and the dynamic (event-study) aggregations and the
   joint pre-trend test.
+* **Calibrating the pre-trend test.** With one or a few municipalities in a
+  start year, the influence-function standard errors of the pre-period
+  estimates are far too small, and the joint Wald test rejects parallel trends
+  in almost every sample, true or not. ``placebos`` draws of placebo
+  programmes (the real start years and group sizes, given to municipalities
+  without a programme) give the test's distribution when there is nothing to
+  find: the calibrated p-value is the share of placebo statistics (per degree
+  of freedom) at least as large as the real one, and a second placebo test asks
+  whether the programme municipalities' mean yearly change before the start is
+  further from zero than the placebos' (the selection the study has to worry
+  about: programmes go to places in decline).
 * **Pooled synthetic control** (Cavallo, Galiani, Noy & Pantano 2013): one
   synthetic control per programme (the summed population of its municipalities
   in the analysis) from the never-treated municipalities, normalised in the
@@ -117,6 +128,10 @@ class PortfolioStudy:
         ``(outcome, control) -> StaggeredDiD``.
     pooled
         ``outcome -> PooledSyntheticControl`` (units are programmes).
+    pretrend_placebos
+        One row per placebo draw of the primary fit: ``statistic``, ``df``,
+        ``p_value`` of its pre-trend test, ``pre_mean`` (mean pre-period
+        event-time estimate) and ``att`` (simple average effect); empty when ``placebos=0``.
     """
 
     register: pd.DataFrame = field(repr=False)
@@ -124,6 +139,7 @@ class PortfolioStudy:
     excluded: pd.DataFrame = field(repr=False)
     staggered: Mapping[tuple[str, str], StaggeredDiD] = field(repr=False)
     pooled: Mapping[str, PooledSyntheticControl] = field(repr=False)
+    pretrend_placebos: pd.DataFrame = field(repr=False)
     outcomes: tuple[str, ...]
     controls: tuple[str, ...]
     min_pre_years: int
@@ -155,6 +171,40 @@ class PortfolioStudy:
     def pretrend(self, outcome: str | None = None, control: str | None = None) -> dict[str, float]:
         """The joint pre-trend test of one fit (default: the primary)."""
         return self.staggered[(outcome or self.outcomes[0], control or self.controls[0])].pretrend_test()
+
+    def pretrend_calibration(self) -> dict[str, float]:
+        """The primary pre-trend test against its placebo distribution.
+
+        Returns
+        -------
+        dict
+            ``placebos`` (draws), ``placebo_reject_share`` (share of placebo draws
+            whose own test has p < 0.05: the test's actual size), ``calibrated_p``
+            (share of placebo statistics per degree of freedom at least the real
+            one's, with the +1 of a permutation test), ``pre_mean`` (the real mean
+            yearly pre-period estimate) and ``pre_mean_p`` (share of placebos with
+            a mean at least as far from zero), ``att_p`` (share of placebo simple
+            effects at least as far from zero as the real one). NaN without placebos.
+        """
+        placebos = self.pretrend_placebos
+        test = self.pretrend()
+        pre = self.dynamic().by
+        pre_mean = float(pre.loc[pre["event_time"] < 0, "att"].mean()) if (pre["event_time"] < 0).any() else np.nan
+        k = len(placebos)
+        if k == 0 or not math.isfinite(test["statistic"]):
+            return {"placebos": float(k), "placebo_reject_share": np.nan, "calibrated_p": np.nan,
+                    "pre_mean": pre_mean, "pre_mean_p": np.nan, "att_p": np.nan}
+        ratio = placebos["statistic"] / placebos["df"].where(placebos["df"] > 0)
+        actual = test["statistic"] / test["df"]
+        return {
+            "placebos": float(k),
+            "placebo_reject_share": float((placebos["p_value"] < 0.05).mean()),
+            "calibrated_p": float((1 + (ratio >= actual - 1e-12).sum()) / (1 + k)),
+            "pre_mean": pre_mean,
+            "pre_mean_p": float((1 + (placebos["pre_mean"].abs() >= abs(pre_mean) - 1e-15).sum()) / (1 + k)),
+            "att_p": float((1 + (placebos["att"].abs() >= abs(self.primary.aggregate("simple").att) - 1e-15).sum())
+                           / (1 + k)),
+        }
 
     # ------------------------------------------------------------------ tables
     def to_frame(self) -> pd.DataFrame:
@@ -260,6 +310,9 @@ class PortfolioStudy:
         }
 
     def _did_context(self, outcome: str, control: str, fit: StaggeredDiD) -> dict[str, Any]:
+        calibration = (self.pretrend_calibration() if (outcome, control) == (self.outcomes[0], self.controls[0])
+                       else {"placebos": 0.0, "placebo_reject_share": np.nan, "calibrated_p": np.nan,
+                             "pre_mean_p": np.nan, "att_p": np.nan})
         simple, dyn, pre = fit.aggregate("simple"), fit.aggregate("dynamic"), fit.pretrend_test()
         by = dyn.by
         before = by[by["event_time"] < 0]
@@ -278,6 +331,11 @@ class PortfolioStudy:
             "pre_periods": int(len(before)),
             "post_periods": int(len(after)),
             "post_outside_band": int(((after["band_low"] > 0) | (after["band_high"] < 0)).sum()),
+            "placebos": int(calibration["placebos"]),
+            "pretrend_placebo_reject_share": calibration["placebo_reject_share"],
+            "pretrend_p_calibrated": calibration["calibrated_p"],
+            "pre_mean_p": calibration["pre_mean_p"],
+            "att_p_placebo": calibration["att_p"],
         }
         if outcome == "log":
             for key in ("att", "ci_low", "ci_high", "dynamic_att", "pre_mean"):
@@ -293,8 +351,6 @@ class PortfolioStudy:
             "perfect_share": (float(used["perfect_placebo_prefits"].sum() / used["placebos"].sum())
                               if used["placebos"].sum() else float("nan")),
             "pre_mean": float(by.loc[by.index < 0, "att"].mean()) if (by.index < 0).any() else float("nan"),
-            "post_significant": int((by.loc[by.index >= 0, "p_value"] < 0.05).sum()),
-            "post_periods": int((by.index >= 0).sum()),
         }
         if outcome == "log":
             for key in ("att", "pre_mean"):
@@ -359,6 +415,7 @@ def portfolio_study(
     control: Sequence[str] = ("never_treated", "not_yet_treated"),
     permutations: int = 999,
     bootstrap: int = 999,
+    placebos: int = 199,
     seed: int = 0,
 ) -> PortfolioStudy:
     """Staggered DiD and a pooled synthetic control for the register's programmes on the population panel.
@@ -385,6 +442,9 @@ def portfolio_study(
         Placebo averages of the pooled synthetic control's permutation test.
     bootstrap
         Multiplier-bootstrap draws of the staggered design (0: analytic s.e.s, pointwise bands).
+    placebos
+        Placebo draws that calibrate the primary pre-trend test (0: none). Each gives the
+        real start years and group sizes to municipalities without a programme, at random.
     seed
         Seed of both.
 
@@ -405,6 +465,7 @@ def portfolio_study(
     min_pre_years = _whole(min_pre_years, "min_pre_years", 1)
     permutations = _whole(permutations, "permutations", 1)
     bootstrap = _whole(bootstrap, "bootstrap", 0)
+    placebos = _whole(placebos, "placebos", 0)
     seed = _whole(seed, "seed", 0)
     outcomes = _choices(outcomes, OUTCOMES, "outcomes")
     controls = _choices(control, CONTROLS, "control")
@@ -522,8 +583,11 @@ def portfolio_study(
         )
         pooled[outcome] = _renamed(result)
 
+    pretrend_placebos = _placebo_pretrends(frame, units, outcomes[0], controls[0], placebos, seed)
+
     return PortfolioStudy(
-        register=reg, units=units, excluded=excluded, staggered=fits, pooled=pooled, outcomes=outcomes,
+        register=reg, units=units, excluded=excluded, staggered=fits, pooled=pooled,
+        pretrend_placebos=pretrend_placebos, outcomes=outcomes,
         controls=controls, min_pre_years=min_pre_years, first_year=first_year, last_year=last_year,
         permutations=permutations, bootstrap=bootstrap, seed=seed,
     )
@@ -537,3 +601,35 @@ def _renamed(result: PooledSyntheticControl) -> PooledSyntheticControl:
     gaps = result.gaps.rename(columns=strip)
     return PooledSyntheticControl(units, result.by_event_time, gaps, result.att, result.p_value,
                                   result.permutations, result.seed)
+
+
+def _placebo_pretrends(frame: pd.DataFrame, units: pd.DataFrame, outcome: str, control: str, draws: int,
+                       seed: int) -> pd.DataFrame:
+    """Pre-trend tests of placebo programmes among the never-treated municipalities.
+
+    Each draw gives the real cohorts' start years and sizes to never-treated
+    municipalities picked at random (the real programme municipalities are left
+    out), fits the same staggered design without bootstrap and records its
+    pre-trend test and mean pre-period event-time estimate.
+    """
+    columns = ["statistic", "df", "p_value", "pre_mean", "att"]
+    sizes = units.loc[units["cohort"] > 0, "cohort"].value_counts().sort_index()
+    never = units.index[units["cohort"] == 0].to_numpy()
+    if draws == 0 or len(never) < sizes.sum() + 2:
+        return pd.DataFrame(columns=columns, dtype=float)
+    data = frame[frame[_CODE].isin(never)].copy()
+    codes = data[_CODE].to_numpy()
+    rng = np.random.default_rng([seed, 7])  # its own stream: the bootstrap and permutations stay as they were
+    rows = []
+    for _ in range(draws):
+        picked = rng.permutation(never)[: sizes.sum()]
+        cohort = dict(zip(picked, np.repeat(sizes.index.to_numpy(), sizes.to_numpy())))
+        data["cohort"] = pd.Series(codes).map(cohort).fillna(0).astype("int64").to_numpy()
+        fit = staggered_did(data, outcome=outcome, unit=_CODE, time=_YEAR, cohort="cohort", control=control,
+                            method="dr", base_period="varying")
+        test = fit.pretrend_test()
+        by = fit.aggregate("dynamic").by
+        before = by.loc[by["event_time"] < 0, "att"]
+        rows.append([test["statistic"], test["df"], test["p_value"], float(before.mean()) if len(before) else np.nan,
+                     fit.aggregate("simple").att])
+    return pd.DataFrame(rows, columns=columns)

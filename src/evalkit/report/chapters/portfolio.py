@@ -31,7 +31,9 @@ __all__ = [
 
 #: Thresholds the templates decide by.
 #: ``significance``: a two-sided p-value below it makes an estimate "statistically significant";
-#: ``pretrend``: a pre-trend test p-value below it rejects parallel trends before the start;
+#: ``pretrend``: a pre-trend p-value below it rejects parallel trends before the start. With placebo draws the
+#: text uses the two placebo-calibrated tests (joint test, mean yearly change before the start) and rejects when
+#: either is below it; without, the joint Wald test itself (``pretrend_rejects`` in the templates' context);
 #: ``perfect_fit_majority``: when more than this share of the programmes' synthetic controls fit their
 #: pre-period exactly, the report says the fit carries little information (few pre-years, many donors).
 LEVELS = {"significance": 0.05, "pretrend": 0.05, "perfect_fit_majority": 0.5}
@@ -81,6 +83,11 @@ def _context(study: PortfolioStudy) -> dict[str, Any]:
     context["fits"] = len(tests)
     context["pretrend_rejections"] = int(sum(t < LEVELS["pretrend"] for t in tests))
     context["donors"] = context["control_municipalities"]
+    p = context["primary"]
+    if p["placebos"]:
+        context["pretrend_rejects"] = bool(min(p["pretrend_p_calibrated"], p["pre_mean_p"]) < LEVELS["pretrend"])
+    else:
+        context["pretrend_rejects"] = bool(p["pretrend_p"] < LEVELS["pretrend"])
     return context | {"levels": LEVELS, "literature": LITERATURE}
 
 
@@ -338,10 +345,40 @@ def pretrends(study: PortfolioStudy, words: Words) -> Chapter:
             words._("Mean yearly difference before the start", context="portfolio"): d["pre_mean"] * _scale(outcome),
         })
     table = pd.DataFrame(rows)
-    p = c["primary"]
     warning = None
-    if p["pretrend_p"] < LEVELS["pretrend"]:
+    if c["pretrend_rejects"]:
         warning = Note(words.text("portfolio/pretrend_warning", **c), tone="warning")
+    calibration = None
+    cal = study.pretrend_calibration()
+    if cal["placebos"]:
+        scale = _scale(study.outcomes[0])
+        placebos = study.pretrend_placebos
+        calibration = Table.from_frame(
+            pd.DataFrame({
+                words._("Statistic", context="portfolio"): [
+                    words._("Joint test, p-value", context="portfolio"),
+                    words._("Mean yearly difference before the start", context="portfolio"),
+                    words._("Simple average effect", context="portfolio"),
+                ],
+                words._("Programme municipalities", context="portfolio"): [
+                    _p(words, study.pretrend()["p_value"]), words.number(cal["pre_mean"] * scale, 2),
+                    words.number(study.primary.aggregate("simple").att * scale, 2)],
+                words._("Placebo programmes, median", context="portfolio"): [
+                    _p(words, float(placebos["p_value"].median())),
+                    words.number(float(placebos["pre_mean"].median()) * scale, 2),
+                    words.number(float(placebos["att"].median()) * scale, 2)],
+                words._("Share of placebos rejecting", context="portfolio"): [
+                    words.percent(cal["placebo_reject_share"]), "", ""],
+                words._("Calibrated p-value", context="portfolio"): [
+                    _p(words, cal["calibrated_p"]), _p(words, cal["pre_mean_p"]), _p(words, cal["att_p"])],
+            }),
+            words._("The pre-trend test and the effect against {count} placebo programmes", count=int(cal["placebos"]),
+                    context="portfolio"),
+            name="pretrend_placebos", number=words.number, index=False, source=_source(words),
+            note=words._("Placebo programmes: the real start years and group sizes given to municipalities without a "
+                         "programme, drawn at random. Differences and effects x 100 for log population.",
+                         context="portfolio"),
+        )
     return Chapter.of(
         Heading(words._("Pre-trend diagnostics", context="portfolio"), chapter="pretrends"),
         _paragraphs(words, "portfolio/pretrends", **c),
@@ -352,6 +389,7 @@ def pretrends(study: PortfolioStudy, words: Words) -> Chapter:
                                   words._("Chi-squared", context="portfolio"): lambda v: words.number(v, 1),
                                   words._("Mean yearly difference before the start", context="portfolio"): lambda v: words.number(v, 2)},
                          source=_source(words)),
+        calibration,
     )
 
 
