@@ -38,6 +38,19 @@ def test_a_programme_evaluation_still_gets_its_data_and_period():
     assert given["data_dir"].endswith("vestre_toten")
 
 
+@pytest.mark.parametrize("setting", ["data", "period"])
+def test_a_programme_notebook_still_needs_data_and_period(tmp_path, setting):
+    from evalkit.errors import InputError
+
+    source = (ROOT / "evaluations" / "vestre-toten-2010-2016.yaml").read_text(encoding="utf-8")
+    kept = [line for line in source.splitlines() if not line.startswith(f"{setting}:")]
+    text = "\n".join(kept).replace("../notebooks/", f"{ROOT}/notebooks/").replace("../data/", f"{ROOT}/data/")
+    path = tmp_path / "evaluation.yaml"
+    path.write_text(text + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match=f"'{setting}' is missing"):
+        prepare(path)
+
+
 def test_each_chapter_has_its_own_cell():
     cells = [c for c in nbformat.read(NOTEBOOK, as_version=4).cells if c.cell_type == "code"]
     calls = [c.source for c in cells[2:]]

@@ -76,6 +76,14 @@ def prepare(evaluation_path: str | Path, *, pdf: bool = False) -> tuple[Evaluati
         check_pdf_printer()
     evaluation = load_evaluation(evaluation_path)
     declared = notebook_parameters(evaluation.notebook)
+    for setting, parameter in (("data", "data_dir"), ("period", "period_start")):
+        # Optional only for notebooks that read no single programme's records (portfolio research).
+        if getattr(evaluation, setting) is None and parameter in declared:
+            raise InputError(
+                f"the setting '{setting}' is missing.",
+                file=evaluation.source,
+                hint=f"The notebook {evaluation.notebook.name} evaluates one programme: add '{setting}:' to the file.",
+            )
     parameters = evaluation.notebook_parameters()
     check_parameters(parameters, declared, file=evaluation.source)
     effective = {name: spec["default"] for name, spec in declared.items()} | parameters
