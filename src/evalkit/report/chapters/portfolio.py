@@ -40,13 +40,15 @@ LEVELS = {"significance": 0.05, "pretrend": 0.05, "perfect_fit_majority": 0.5}
 
 #: The two earlier studies the conclusion is set beside (figures as their publishers give them).
 LITERATURE = {
-    # Telemarksforsking, "Få målbare effekter av omstillingsprogrammet", telemarksforsking.no, 29 August 2022:
-    # 53 municipalities with programmes in 2004-2015 against 53 reference municipalities; no measurable job effect.
+    # Telemarksforsking, "Få målbare effekter av omstillingsprogrammet", 29 August 2022,
+    # https://www.telemarksforsking.no/fa-malbare-effekter-av-omstillingsprogrammet/ : 53 municipalities with
+    # programmes in 2004-2015 against 53 reference municipalities; no measurable effect on jobs.
     "telemarksforsking": {"year": 2022, "programme_municipalities": 53, "reference_municipalities": 53,
                           "first_year": 2004, "last_year": 2015},
     # Distriktssenteret (with Innovasjon Norge; study by Trøndelag Forskning og Utvikling),
-    # "Langtidseffekter av omstillingsprogram": ten six-year programmes run 1995-2003; employment about 6 %
-    # and population about 5 % higher than otherwise.
+    # "Langtidseffekter av omstillingsprogram", https://distriktssenteret.no/litteratur/langtidseffekter-av-omstillingsprogram/
+    # (years of the ten six-year programmes, 1995-2003, from its entry in the evaluation portal kudos.dfo.no):
+    # employment about 6 % and population about 5 % higher than otherwise.
     "distriktssenteret": {"cases": 10, "first_year": 1995, "last_year": 2003, "employment": 0.06,
                           "population": 0.05},
 }
@@ -155,10 +157,12 @@ def summary(study: PortfolioStudy, words: Words) -> Chapter:
     items = (
         (words.number(c["programmes"]), words._("programmes studied", context="portfolio")),
         (words.number(c["treated_municipalities"]), words._("programme municipalities", context="portfolio")),
-        (words.number(c["control_municipalities"]), words._("comparison municipalities (never treated)", context="portfolio")),
+        (words.number(c["control_municipalities"]), words._("comparison municipalities (never treated)",
+                                                            context="portfolio")),
         (_effect(words, p), words._("effect on population after the start (staggered DiD)", context="portfolio")),
         (_p(words, p["p_value"]), words._("p-value of the staggered DiD effect", context="portfolio")),
-        (_effect(words, sc), words._("effect on population after the start (pooled synthetic control)", context="portfolio")),
+        (_effect(words, sc), words._("effect on population after the start (pooled synthetic control)",
+                                     context="portfolio")),
         (_p(words, sc["p_value"]), words._("p-value of the pooled synthetic control", context="portfolio")),
         (_p(words, p["pretrend_p"]), words._("p-value of the pre-trend test", context="portfolio")),
     )
@@ -189,7 +193,8 @@ def register(study: PortfolioStudy, words: Words) -> Chapter:
     table = pd.DataFrame({
         words._("Programme", context="portfolio"): reg["name"].to_numpy(),
         words._("Municipalities (2024)", context="portfolio"): [words.join(n) for n in reg["municipality_names"]],
-        words._("Years", context="portfolio"): [years(f, l) if not pd.isna(f) else "" for f, l in zip(reg["first_year"], reg["last_year"])],
+        words._("Years", context="portfolio"): [years(f, l) if not pd.isna(f) else "" for f,
+                                                l in zip(reg["first_year"], reg["last_year"])],
         words._("Source", context="portfolio"): ["; ".join(p) for p in reg["publishers"]],
         words._("In the analysis", context="portfolio"): reg["status"].map(status).to_numpy(),
     })
@@ -200,16 +205,20 @@ def register(study: PortfolioStudy, words: Words) -> Chapter:
                      words._("Programmes", context="portfolio"): int(has.sum()),
                      words._("In the analysis", context="portfolio"): int((has & reg["status"].eq("used")).sum())})
     sources = pd.DataFrame(rows).sort_values(
-        [words._("Programmes", context="portfolio"), words._("Publisher", context="portfolio")], ascending=[False, True])
+        [words._("Programmes", context="portfolio"), words._("Publisher", context="portfolio")], ascending=[False,
+                                                                                                            True])
     return Chapter.of(
         Heading(words._("The programme register", context="portfolio"), chapter="register"),
         _paragraphs(words, "portfolio/register", **c, publishers=len(rows)),
-        Table.from_frame(table, words._("Restructuring programmes in the register", context="portfolio"), name="register",
+        Table.from_frame(table, words._("Restructuring programmes in the register", context="portfolio"),
+                         name="register",
                          number=words.number, index=False,
                          source=words._("Source: the publishers named in the table (see data/programmes/PROVENANCE.md)", context="portfolio")),
-        Table.from_frame(sources, words._("Programmes by the publisher of their source", context="portfolio"), name="register_sources",
+        Table.from_frame(sources, words._("Programmes by the publisher of their source", context="portfolio"),
+                         name="register_sources",
                          number=words.number, index=False,
-                         note=words._("A programme whose years come from two publishers counts for each.", context="portfolio")),
+                         note=words._("A programme whose years come from two publishers counts for each.",
+                                      context="portfolio")),
     )
 
 
@@ -217,7 +226,8 @@ def design(study: PortfolioStudy, words: Words) -> Chapter:
     """Design and data: outcomes, which municipalities are compared, who is left out and why."""
     c = _context(study)
     reasons = {
-        "programme_before_window": words._("first programme before {year}", year=c["earliest_start"], context="portfolio"),
+        "programme_before_window": words._("first programme before {year}", year=c["earliest_start"],
+                                           context="portfolio"),
         "approximate": words._("series rebuilt from a split municipality (approximate)", context="portfolio"),
         "incomplete": words._("incomplete series", context="portfolio"),
     }
@@ -226,7 +236,8 @@ def design(study: PortfolioStudy, words: Words) -> Chapter:
         words._("Municipality", context="portfolio"): ex["name"].to_numpy(),
         words._("Code", context="portfolio"): ex.index.to_numpy(),
         words._("Reason", context="portfolio"): ex["reason"].map(reasons).to_numpy(),
-        words._("Programme", context="portfolio"): [study.register["name"].get(pid, "") if isinstance(pid, str) else ""
+        words._("Programme", context="portfolio"): [study.register["name"].get(pid, "") if isinstance(pid,
+                                                                                                      str) else ""
                                for pid in ex["programme_id"]],
     })
     units = study.units
@@ -236,9 +247,11 @@ def design(study: PortfolioStudy, words: Words) -> Chapter:
     return Chapter.of(
         Heading(words._("Design and data", context="portfolio"), chapter="design"),
         _paragraphs(words, "portfolio/design", **c),
-        Table.from_frame(cohort_table, words._("Programme municipalities by the first year of their programme", context="portfolio"),
+        Table.from_frame(cohort_table, words._("Programme municipalities by the first year of their programme",
+                                               context="portfolio"),
                          name="cohorts", number=words.number, index=False, source=_source(words)),
-        Table.from_frame(table, words._("Municipalities left out of the analysis", context="portfolio"), name="excluded",
+        Table.from_frame(table, words._("Municipalities left out of the analysis", context="portfolio"),
+                         name="excluded",
                          number=words.number, index=False, source=_source(words)),
     )
 
@@ -279,12 +292,15 @@ def staggered_results(study: PortfolioStudy, words: Words) -> Chapter:
     return Chapter.of(
         Heading(words._("Staggered difference-in-differences", context="portfolio"), chapter="staggered"),
         _paragraphs(words, "portfolio/staggered", **c),
-        Table.from_frame(table, words._("Average effect after the start, by outcome and comparison units", context="portfolio"),
+        Table.from_frame(table, words._("Average effect after the start, by outcome and comparison units",
+                                        context="portfolio"),
                          name="staggered_did", number=words.number, index=False,
-                         formats={words._("p-value", context="portfolio"): lambda v: _p(words, v)}, source=_source(words),
+                         formats={words._("p-value", context="portfolio"): lambda v: _p(words,
+                                                                                        v)}, source=_source(words),
                          note=words._("Log population x 100: close to per cent for small effects. Doubly robust "
                                       "estimator, varying base period, multiplier-bootstrap standard errors.", context="portfolio")),
-        Figure.from_matplotlib(fig, words._("Effect by years since the start, with a uniform 95 % band", context="portfolio"),
+        Figure.from_matplotlib(fig, words._("Effect by years since the start, with a uniform 95 % band",
+                                            context="portfolio"),
                                name="event_study", source=_source(words),
                                note=words._("Outcome: {outcome}. Comparison units: {control}.",
                                             outcome=_outcome_label(words, study.outcomes[0]),
@@ -310,7 +326,8 @@ def pooled_results(study: PortfolioStudy, words: Words) -> Chapter:
         words._("Pre-years", context="portfolio"): fit["pre_periods"].to_numpy(),
         words._("Pre-period RMSPE", context="portfolio"): (fit["pre_rmspe"] * scale).to_numpy(),
         words._("Mean gap after the start", context="portfolio"): (fit["post_mean_gap"] * scale).to_numpy(),
-        words._("Perfect placebo pre-fits", context="portfolio"): (fit["perfect_placebo_prefits"] / fit["placebos"].where(fit["placebos"] > 0)
+        words._("Perfect placebo pre-fits",
+                context="portfolio"): (fit["perfect_placebo_prefits"] / fit["placebos"].where(fit["placebos"] > 0)
                                               ).to_numpy(),
     })
     return Chapter.of(
@@ -319,9 +336,11 @@ def pooled_results(study: PortfolioStudy, words: Words) -> Chapter:
         Figure.from_matplotlib(fig, words._("Average gap between the programmes and their synthetic controls by "
                                             "years since the start, with the range of placebo averages", context="portfolio"),
                                name="pooled_synthetic_control", source=_source(words)),
-        Table.from_frame(table, words._("Pre-period fit of each programme's synthetic control", context="portfolio"), name="pooled_prefit",
+        Table.from_frame(table, words._("Pre-period fit of each programme's synthetic control", context="portfolio"),
+                         name="pooled_prefit",
                          number=words.number, index=False,
-                         formats={words._("Perfect placebo pre-fits", context="portfolio"): lambda v: words.percent(v),
+                         formats={words._("Perfect placebo pre-fits",
+                                          context="portfolio"): lambda v: words.percent(v),
                                   words._("Pre-period RMSPE", context="portfolio"): lambda v: words.number(v, 3)},
                          source=_source(words),
                          note=words._("Gaps x 100 for log population. Perfect placebo pre-fits: share of the donor "
@@ -372,7 +391,8 @@ def pretrends(study: PortfolioStudy, words: Words) -> Chapter:
                 words._("Calibrated p-value", context="portfolio"): [
                     _p(words, cal["calibrated_p"]), _p(words, cal["pre_mean_p"]), _p(words, cal["att_p"])],
             }),
-            words._("The pre-trend test and the effect against {count} placebo programmes", count=int(cal["placebos"]),
+            words._("The pre-trend test and the effect against {count} placebo programmes",
+                    count=int(cal["placebos"]),
                     context="portfolio"),
             name="pretrend_placebos", number=words.number, index=False, source=_source(words),
             note=words._("Placebo programmes: the real start years and group sizes given to municipalities without a "
@@ -383,11 +403,13 @@ def pretrends(study: PortfolioStudy, words: Words) -> Chapter:
         Heading(words._("Pre-trend diagnostics", context="portfolio"), chapter="pretrends"),
         _paragraphs(words, "portfolio/pretrends", **c),
         warning,
-        Table.from_frame(table, words._("Joint tests that every pre-period effect is zero", context="portfolio"), name="pretrend_tests",
+        Table.from_frame(table, words._("Joint tests that every pre-period effect is zero", context="portfolio"),
+                         name="pretrend_tests",
                          number=words.number, index=False,
                          formats={words._("p-value", context="portfolio"): lambda v: _p(words, v),
                                   words._("Chi-squared", context="portfolio"): lambda v: words.number(v, 1),
-                                  words._("Mean yearly difference before the start", context="portfolio"): lambda v: words.number(v, 2)},
+                                  words._("Mean yearly difference before the start",
+                                          context="portfolio"): lambda v: words.number(v, 2)},
                          source=_source(words)),
         calibration,
     )
@@ -400,9 +422,11 @@ def results_table(study: PortfolioStudy, words: Words) -> Chapter:
     return Chapter.of(
         Heading(words._("Results of both estimators", context="portfolio"), chapter="results"),
         _paragraphs(words, "portfolio/results", **c),
-        Table.from_frame(table, words._("Average effect after the start: staggered DiD and pooled synthetic control", context="portfolio"),
+        Table.from_frame(table, words._("Average effect after the start: staggered DiD and pooled synthetic control",
+                                        context="portfolio"),
                          name="results", number=words.number, index=False,
-                         formats={words._("p-value", context="portfolio"): lambda v: _p(words, v)}, source=_source(words),
+                         formats={words._("p-value", context="portfolio"): lambda v: _p(words,
+                                                                                        v)}, source=_source(words),
                          note=words._("The pooled synthetic control's p-value is from its permutation test; it has "
                                       "no standard error.", context="portfolio")),
     )
@@ -423,15 +447,21 @@ def method_appendix(study: PortfolioStudy, words: Words) -> Chapter:
     p = study.primary
     choices = pd.DataFrame({
         words._("Choice", context="portfolio"): [
-            words._("Group-time estimator", context="portfolio"), words._("Base period", context="portfolio"),
+            words._("Group-time estimator", context="portfolio"),
+            words._("Base period", context="portfolio"),
             words._("Comparison units", context="portfolio"),
-            words._("Bootstrap draws", context="portfolio"), words._("Confidence band", context="portfolio"), words._("Fewest pre-years", context="portfolio"),
-            words._("Pooled synthetic control: units", context="portfolio"), words._("Pooled synthetic control: normalisation", context="portfolio"),
-            words._("Permutations", context="portfolio"), words._("Seed", context="portfolio"),
+            words._("Bootstrap draws", context="portfolio"),
+            words._("Confidence band", context="portfolio"),
+            words._("Fewest pre-years", context="portfolio"),
+            words._("Pooled synthetic control: units", context="portfolio"),
+            words._("Pooled synthetic control: normalisation", context="portfolio"),
+            words._("Permutations", context="portfolio"),
+            words._("Seed", context="portfolio"),
         ],
         words._("Value", context="portfolio"): [
             words._("doubly robust (Sant'Anna and Zhao 2020)", context="portfolio"),
-            words._("varying (year before each year)", context="portfolio") if p.base_period == "varying" else words._("universal", context="portfolio"),
+            (words._("varying (year before each year)", context="portfolio") if p.base_period == "varying"
+             else words._("universal", context="portfolio")),
             words.join([_control_label(words, k) for k in study.controls]),
             words.number(study.bootstrap),
             words._("uniform (sup-t), {level}", level=words.percent(1 - p.alpha), context="portfolio"),
@@ -446,7 +476,8 @@ def method_appendix(study: PortfolioStudy, words: Words) -> Chapter:
     return Chapter.of(
         Heading(words._("Method appendix", context="portfolio"), chapter="appendix", appendix=True),
         _paragraphs(words, "portfolio/appendix", **c),
-        Table.from_frame(choices, words._("Choices of the analysis", context="portfolio"), name="method_choices", number=words.number,
+        Table.from_frame(choices, words._("Choices of the analysis", context="portfolio"), name="method_choices",
+                         number=words.number,
                          index=False),
     )
 
