@@ -23,6 +23,8 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 EXPECTED = {
     "final_evaluation.ipynb": {"projects.count": 63, "funding.project_support_nok": 17_500_000},
     "programme_monitoring.ipynb": {"projects.count": 17, "funding.granted_nok": 5_500_000, "region.municipalities": 5},
+    # Its figures are Record nodes, which collect_figures does not read yet: tests/test_portfolio_notebook.py checks them.
+    "portfolio_research.ipynb": {},
 }
 
 

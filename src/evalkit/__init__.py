@@ -140,6 +140,8 @@ _API: dict[str, str] = {
     "programme_cohorts": "evalkit.io.register",
     "synthetic_did": "evalkit.methods.counterfactual.sdid",
     "conformal_inference": "evalkit.methods.counterfactual.conformal",
+    "portfolio_study": "evalkit.methods.counterfactual.portfolio_study",
+    "PortfolioStudy": "evalkit.methods.counterfactual.portfolio_study",
 
     # evalkit.run.parallel
     "available_jobs": "evalkit.run.parallel",

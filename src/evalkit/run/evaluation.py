@@ -26,6 +26,10 @@ The file's settings and its ``parameters`` are checked against the
 notebook's declared parameters (names, types, ranges and allowed values;
 see :func:`notebook_parameters`) and its contract (chapters and figures;
 see :func:`notebook_contract`) before any kernel starts.
+
+``data`` and ``period`` belong to one programme; a notebook that studies no
+single programme's records (the portfolio research notebook) is given
+neither, and then receives no ``data_dir``, ``period_start`` or ``period_end``.
 """
 
 from __future__ import annotations
@@ -119,8 +123,8 @@ class Evaluation(BaseModel):
 
     title: str = Field(min_length=1)
     notebook: Path
-    data: Path
-    period: tuple[int, int]
+    data: Path | None = None
+    period: tuple[int, int] | None = None
     target_jobs: float | None = Field(default=None, gt=0)
     language: str = "nb"
     client: str = ""
@@ -148,7 +152,7 @@ class Evaluation(BaseModel):
 
     @model_validator(mode="after")
     def _period(self) -> "Evaluation":
-        if self.period[0] > self.period[1]:
+        if self.period is not None and self.period[0] > self.period[1]:
             raise ValueError("period must be [first year, last year] with first <= last")
         story = self.background.story if self.background else None
         if isinstance(story, dict) and self.language not in story:
@@ -167,11 +171,12 @@ class Evaluation(BaseModel):
         ``background.story`` given per language reaches the notebook as the
         one string of the report's language.
         """
-        base: dict[str, Any] = {
-            "title": self.title,
-            "data_dir": str(self.data),
-            "period_start": self.period[0],
-            "period_end": self.period[1],
+        base: dict[str, Any] = {"title": self.title}
+        if self.data is not None:
+            base["data_dir"] = str(self.data)
+        if self.period is not None:
+            base |= {"period_start": self.period[0], "period_end": self.period[1]}
+        base |= {
             "language": self.language,
             "client": self.client,
             "evaluator": self.evaluator,
@@ -298,7 +303,7 @@ def load_evaluation(path: str | Path) -> Evaluation:
         raise _setting_error(exc, path) from None
     if not evaluation.notebook.is_file():
         raise InputError(f"the notebook {evaluation.notebook} does not exist.", file=path, row=_line_of(path, "notebook"))
-    if not evaluation.data.is_dir():
+    if evaluation.data is not None and not evaluation.data.is_dir():
         raise InputError(f"the data folder {evaluation.data} does not exist.", file=path, row=_line_of(path, "data"))
     return evaluation
 

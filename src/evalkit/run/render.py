@@ -89,20 +89,31 @@ def prepare(evaluation_path: str | Path, *, pdf: bool = False) -> tuple[Evaluati
     return evaluation, effective
 
 
-def _prepare(evaluation_path: str | Path, *, pdf: bool = False) -> tuple[Evaluation, dict[str, Any], Programme]:
+def _prepare(evaluation_path: str | Path, *, pdf: bool = False) -> tuple[Evaluation, dict[str, Any], Programme | None]:
     if pdf:
         check_pdf_printer()
     evaluation = load_evaluation(evaluation_path)
     declared = notebook_parameters(evaluation.notebook)
+    for setting, parameter in (("data", "data_dir"), ("period", "period_start")):
+        # Optional only for notebooks that read no single programme's records (portfolio research).
+        if getattr(evaluation, setting) is None and parameter in declared:
+            raise InputError(
+                f"the setting '{setting}' is missing.",
+                file=evaluation.source,
+                hint=f"The notebook {evaluation.notebook.name} evaluates one programme: add '{setting}:' to the file.",
+            )
     parameters = evaluation.notebook_parameters()
     check_parameters(parameters, declared, file=evaluation.source)
     effective = {name: spec["default"] for name, spec in declared.items()} | parameters
     check_ssb_parameters(effective, evaluation)
     check_consultant_chapters(evaluation)
     check_counterfactual_parameters(effective, evaluation)
-    programme = load_programme(evaluation.data)  # bad records are reported here, with file/row/column
-    check_period(programme, evaluation.period)
-    check_monitoring_parameters(effective, evaluation, programme)
+    programme = None
+    if evaluation.data is not None:  # a notebook without one programme's records (portfolio research) has none
+        programme = load_programme(evaluation.data)  # bad records are reported here, with file/row/column
+        if evaluation.period is not None:
+            check_period(programme, evaluation.period)
+        check_monitoring_parameters(effective, evaluation, programme)
     return evaluation, effective, programme
 
 
@@ -337,9 +348,10 @@ def _input_files(evaluation: Evaluation, parameters: dict[str, Any], data_files:
     """
     base = evaluation.source.parent if evaluation.source else Path.cwd()
     if data_files is None:
-        data_files = load_programme(evaluation.data).inputs
+        data_files = load_programme(evaluation.data).inputs if evaluation.data is not None else {}
     hashes = {os.path.relpath(p, base): sha256_of(p) for p in (evaluation.source, evaluation.notebook) if p is not None}
-    hashes |= {os.path.relpath(evaluation.data / name, base): digest for name, digest in data_files.items()}
+    if evaluation.data is not None:
+        hashes |= {os.path.relpath(evaluation.data / name, base): digest for name, digest in data_files.items()}
     from evalkit.io.ssb import TABLE_FILES, default_data_dir
 
     ssb = _resolve(parameters.get("ssb_dir"), evaluation)
@@ -402,7 +414,7 @@ def render(
     *,
     pdf: bool = False,
     reports_root: str | Path = "reports",
-    prepared: tuple[Evaluation, dict[str, Any], Programme] | None = None,
+    prepared: tuple[Evaluation, dict[str, Any], Programme | None] | None = None,
 ) -> RenderResult:
     """Render an evaluation into its report folder.
 
@@ -452,7 +464,7 @@ def render(
     try:
         with _terminate_as_interrupt():
             notebook = _execute(evaluation, parameters, staging, target)
-            meta = _meta(evaluation, parameters, programme.inputs)
+            meta = _meta(evaluation, parameters, programme.inputs if programme is not None else {})
             try:
                 figures = _write_report(notebook, staging, evaluation, meta, pdf)
                 write_manifest(staging)
@@ -537,7 +549,7 @@ def check_output_folder(target: Path, evaluation: Evaluation, parameters: dict[s
     hint = "Choose another output folder with -o (a new folder, or an earlier report)."
     if target.exists() and not target.is_dir():
         raise InputError("is a file, not a folder.", file=target, hint=hint)
-    inputs = [evaluation.data, evaluation.notebook, *( [evaluation.source] if evaluation.source else [])]
+    inputs = [p for p in (evaluation.data, evaluation.notebook, evaluation.source) if p is not None]
     ssb = _resolve(parameters.get("ssb_dir"), evaluation)
     if ssb is not None:
         inputs.append(ssb)

@@ -54,6 +54,74 @@ def _check_binary(data: pd.DataFrame, col: str, parameter: str) -> None:
         )
 
 
+def _start_per_row(data: pd.DataFrame, frame: pd.DataFrame, treatment_start: Any) -> np.ndarray:
+    """``treatment_start`` (one period, or one per row of ``data``) as a float per row of ``frame``."""
+    if isinstance(treatment_start, (pd.Series, np.ndarray, list, tuple)):
+        values = treatment_start
+        if not isinstance(values, pd.Series):
+            if len(values) != len(data):
+                raise InputError(f"treatment_start has {len(values)} values for {len(data)} rows.",
+                                 parameter="treatment_start", hint="Give one period, or one per row of the data.")
+            values = pd.Series(np.asarray(values), index=data.index)
+        values = values.reindex(frame.index)
+    else:
+        values = pd.Series(treatment_start, index=frame.index)
+    if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+        raise InputError(f"treatment_start must be a period (a number), got {treatment_start!r}.",
+                         parameter="treatment_start")
+    return values.to_numpy(dtype=float)
+
+
+def _check_starts(frame: pd.DataFrame, time: str, start: np.ndarray, is_treated: np.ndarray, *,
+                  never_too: bool) -> None:
+    """Refuse a start period that is a placeholder for 'never treated' (far outside the data's periods).
+
+    Treated rows need their real start. Never-treated rows' start is not used by
+    the dummies, but it does set the default window (``never_too``), where a
+    placeholder such as 9999 would ask for thousands of empty dummies.
+    """
+    periods = frame[time].to_numpy(dtype=float)
+    first, last = float(np.min(periods)), float(np.max(periods))
+    span = max(last - first, 1.0)
+    treated = is_treated == 1
+    if not np.isfinite(start[treated]).all():
+        raise InputError("treatment_start is missing for treated rows.", parameter="treatment_start",
+                         hint="Give every treated unit the first period it is treated.")
+    rows = treated | (never_too & ~treated)
+    far = rows & np.isfinite(start) & ((start > last + span) | (start < first - span))
+    if not never_too:
+        far &= treated
+    if far.any():
+        value = start[far][0]
+        who = "treated" if treated[far].all() else "never-treated" if (~treated[far]).all() else "treated and never-treated"
+        raise InputError(
+            f"treatment_start is {value:g} for {int(far.sum())} {who} rows, far outside the data's periods "
+            f"({first:g}-{last:g}): this looks like a placeholder for 'never treated'.",
+            parameter="treatment_start",
+            hint="Treated units need their real first treated period; never-treated rows are marked by "
+                 "treated = 0 (their start is not used: give them any period inside the data), or pass window=(lo, hi).",
+        )
+    if never_too and not np.isfinite(start[~treated]).all():
+        raise InputError("treatment_start is missing for never-treated rows.", parameter="treatment_start",
+                         hint="Their start is not used: give them any period inside the data, or pass window=(lo, hi).")
+
+
+def _wald(b: np.ndarray, cov: np.ndarray) -> tuple[float, int]:
+    """Wald statistic ``b' V^+ b`` and its degrees of freedom, never negative.
+
+    ``V`` is symmetrised and eigenvalues below a relative tolerance are dropped:
+    a plain pseudo-inverse of a near-singular cluster-robust covariance can
+    give a negative statistic (as in the pre-trend test of R ``did``).
+    """
+    cov = (cov + cov.T) / 2
+    values, vectors = np.linalg.eigh(cov)
+    keep = values > max(float(values.max()), 0.0) * 1e-10
+    if not keep.any():
+        return float("nan"), 0
+    projected = vectors[:, keep].T @ b
+    return float(np.sum(projected**2 / values[keep])), int(keep.sum())
+
+
 def _fit_ols(y: np.ndarray, X: pd.DataFrame, vcov: VCov, groups: np.ndarray | None):
     # Imported here: statsmodels.api costs ~0.7 s at `import evalkit`, and only DiD needs it.
     from statsmodels.regression.linear_model import OLS
@@ -112,9 +180,15 @@ def _fit_two_way(
     tc = pd.factorize(time_values)[0]
     Z = _absorb_two_way(np.column_stack([y, X.to_numpy(float)]), uc, tc)
     Xd = pd.DataFrame(Z[:, 1:], columns=X.columns, index=X.index)
-    fit = _fit_ols(Z[:, 0], Xd, vcov, groups)
     n, k = Xd.shape
     n_fe = (uc.max() + 1) + (tc.max() + 1) - 1
+    if n - k - n_fe <= 0:
+        raise InputError(
+            f"{k} regressors and {n_fe} fixed effects leave no degrees of freedom in {n} observations.",
+            parameter="data",
+            hint="Use fewer covariates or event-time dummies (a narrower window), or more data.",
+        )
+    fit = _fit_ols(Z[:, 0], Xd, vcov, groups)
     factor = (n - k) / (n - k - n_fe)
     return fit, factor
 
@@ -278,7 +352,18 @@ def did(
                 "give either 'post' (2x2 design) or 'unit', 'time' and 'treatment_start' (panel).",
                 parameter="post",
             )
-        d = frame[treated].astype(float) * (frame[time] >= treatment_start).astype(float)
+        start = _start_per_row(data, frame, treatment_start)
+        is_treated = frame[treated].astype(float).to_numpy()
+        _check_starts(frame, time, start, is_treated, never_too=False)
+        d = pd.Series(is_treated * (frame[time].to_numpy(dtype=float) >= start), index=frame.index)
+        on = d[is_treated == 1]
+        if on.empty or on.min() == on.max():
+            raise InputError(
+                "the treated units are observed only "
+                + ("before" if on.empty or on.max() == 0 else "from") + " treatment_start: the effect is not identified.",
+                parameter="treatment_start",
+                hint="Treated units need periods both before and from their start.",
+            )
         X = pd.DataFrame({"treated_x_post": d}, index=frame.index)
         design = "Two-way fixed effects"
         means = None
@@ -422,13 +507,34 @@ def event_study(
     _check_binary(data, treated, "treated")
     covariates = list(covariates or [])
     frame = data.dropna(subset=[outcome, *covariates])
-    rel = (frame[time] - treatment_start).astype(int)
+    is_treated = frame[treated].astype(float).to_numpy()
+    start = _start_per_row(data, frame, treatment_start)
+    _check_starts(frame, time, start, is_treated, never_too=window is None)
+    rel = pd.Series(frame[time].to_numpy(dtype=float) - np.nan_to_num(start, nan=reference), index=frame.index)
+    rel = rel.round().astype(int)
     lo, hi = (int(rel.min()), int(rel.max())) if window is None else window
     if not lo <= reference <= hi:
         raise InputError(f"reference {reference} lies outside the window ({lo}, {hi}).", parameter="reference")
     rel = rel.clip(lo, hi)
-    is_treated = frame[treated].astype(float).to_numpy()
     ks = [k for k in range(lo, hi + 1) if k != reference]
+    # Checked before the dummies are built: a too-wide window would build them for minutes.
+    n_fe = frame[unit].nunique() + frame[time].nunique() - 1
+    if len(ks) + len(covariates) >= len(frame) - n_fe:
+        raise InputError(
+            f"the window ({lo}, {hi}) needs {len(ks)} event-time dummies, but {len(frame)} observations leave "
+            f"only {len(frame) - n_fe} degrees of freedom after the unit and period effects.",
+            parameter="window",
+            hint="Pass a narrower window=(lo, hi): periods beyond it are binned into its end points.",
+        )
+    seen = set(rel[is_treated == 1].unique())
+    empty = [k for k in ks if k not in seen]
+    if empty:
+        shown = ", ".join(map(str, empty[:8])) + (", ..." if len(empty) > 8 else "")
+        raise InputError(
+            f"the window ({lo}, {hi}) cannot be filled: no treated observation at event time(s) {shown}.",
+            parameter="window",
+            hint="Choose a window within the treated units' event times; periods beyond it are binned into its end points.",
+        )
     dummies = pd.DataFrame(
         {f"k{k}": is_treated * (rel.to_numpy() == k) for k in ks}, index=frame.index, dtype=float
     )
@@ -453,8 +559,7 @@ def event_study(
     if leads:
         cov = fit.cov_params().loc[leads, leads].to_numpy() * factor
         b = fit.params[leads].to_numpy()
-        stat = float(b @ np.linalg.pinv(cov) @ b)
-        df = int(np.linalg.matrix_rank(cov))
+        stat, df = _wald(b, cov)
         p = float(stats.chi2.sf(stat, df)) if df > 0 else float("nan")
     else:
         stat, df, p = float("nan"), 0, float("nan")
