@@ -120,6 +120,11 @@ def instances() -> dict[type, Result]:
     cf = counterfactual_analysis(population, read_municipality_hierarchy(table_path("hierarchy")), treated="3443",
                                  period_start=2010, donors=donors)
     out += [cf, cf.compare(50.0, (10.0, 80.0))]
+    from evalkit.io.register import programme_register
+    from evalkit.methods.counterfactual.portfolio_study import portfolio_study
+
+    out.append(portfolio_study(population, programme_register(), outcomes=("log",), control=("never_treated",),
+                               permutations=19, bootstrap=0, placebos=3))
     return {type(r): r for r in out}
 
 

@@ -60,6 +60,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.errors import InputError
+from evalkit.results import Result
 from evalkit.methods.counterfactual.pooled import PooledSyntheticControl, pooled_synthetic_control
 from evalkit.methods.counterfactual.staggered import StaggeredAggregate, StaggeredDiD, staggered_did
 
@@ -106,7 +107,7 @@ def _normal_p(att: float, se: float) -> float:
 
 
 @dataclass(frozen=True, eq=False)
-class PortfolioStudy:
+class PortfolioStudy(Result):
     """Result of :func:`portfolio_study`.
 
     Attributes
