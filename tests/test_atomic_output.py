@@ -22,7 +22,7 @@ import pytest
 
 from conftest import ROOT
 from evalkit.run.cli import main
-from evalkit.errors import InputError
+
 from evalkit.run.render import LOCK_FILE, MANIFEST, STAGING_MARK, _exchange, recover_interrupted, render, write_manifest
 
 PREVIOUS = {"results.json": '{"figures": {"previous": 1}}\n', "report.html": "<p>the previous report</p>\n"}

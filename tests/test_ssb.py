@@ -286,13 +286,6 @@ def test_population_panel_errors_name_file_row_column(tmp_path):
         read_population_panel(tmp_path)
 
 
-def test_one_population_reader():
-    import evalkit
-    from evalkit.methods.descriptive import monitoring
-
-    assert evalkit.read_population_panel is read_population_panel is monitoring.read_population_panel
-
-
 def test_harmonise_refuses_a_value_under_a_code_not_in_use_that_year():
     import numpy as np
     import pandas as pd

@@ -400,7 +400,6 @@ def read_excel_table(path: Path, table: str | None = None, data: bytes | None = 
         If the workbook cannot be read, the sheet is ambiguous, or no header
         row can be found without guessing.
     """
-    name = path.name
     notes: list[str] = []
     data = data if data is not None else read_file_bytes(path)
     book = _open_workbook(data, path)

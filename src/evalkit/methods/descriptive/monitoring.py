@@ -35,7 +35,6 @@ import pandas as pd
 from evalkit.errors import InputError
 from evalkit.io.programme import Programme
 from evalkit.results import Result
-from evalkit.io.ssb import read_population_panel  # noqa: F401  the one reader of SSB 07459, kept importable from here
 
 if TYPE_CHECKING:
     import matplotlib.pyplot as plt

@@ -28,7 +28,6 @@ import numpy as np
 import pandas as pd
 
 from evalkit.results import Result
-from evalkit.report import i18n
 from evalkit.errors import InputError
 from evalkit.io.programme import file_row  # the loader keeps each row's number in the file
 
