@@ -10,7 +10,7 @@ matplotlib.use("Agg")
 
 import pandas as pd
 
-from evalkit.io.ssb import table_path
+from evalkit.io.ssb import read_population_panel, table_path
 import pytest
 
 from conftest import ROOT, TINY, write_programme
@@ -19,7 +19,6 @@ from evalkit.methods.descriptive.monitoring import (
     budget_forecast,
     budget_status,
     priority_spread,
-    read_population_panel,
     region_population,
 )
 from evalkit.report.i18n import category_name, phase_name, sector_name

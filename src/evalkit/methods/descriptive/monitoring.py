@@ -20,7 +20,7 @@ Conventions
 * Results hold figures, not words: a report's chapters
   (:mod:`evalkit.report.chapters.monitoring`) write the sentences.
 * All functions are pure; SSB's population table is read by
-  :func:`evalkit.io.ssb.read_population_panel` (the I/O edge), re-exported here.
+  :func:`evalkit.io.ssb.read_population_panel` (the I/O edge).
 """
 
 from __future__ import annotations
