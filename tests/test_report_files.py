@@ -27,7 +27,6 @@ import pypdf  # noqa: E402
 import pytest  # noqa: E402
 import yaml  # noqa: E402
 
-import evalkit.report.publish as publish  # noqa: E402
 from conftest import TINY, write_programme  # noqa: E402
 from evalkit.errors import InputError  # noqa: E402
 from evalkit.report.document import Figure, Heading, KeyFigures, Note, Paragraph, Record, Table, TitlePage  # noqa: E402
@@ -55,13 +54,16 @@ def _output(node) -> nbformat.NotebookNode:
     return nbformat.v4.new_output("display_data", data=node._repr_mimebundle_())
 
 
-# --- a notebook from the outputs of the old Report API (the adapter) ----------------------------------
+# --- a notebook of document nodes, as an executed notebook's cells ----------------------------------------
 
 
-def _report_cells(language: str, monkeypatch) -> list[nbformat.NotebookNode]:
-    """A small report made with ``Report`` calls, as executed notebook cells."""
+def _report_cells(language: str) -> list[nbformat.NotebookNode]:
+    """A small report made of document nodes, as executed notebook cells."""
     cells: list[nbformat.NotebookNode] = []
     current: list = []
+
+    def show(*nodes) -> None:
+        current.extend(_output(node) for node in nodes)
 
     def cell(source: str) -> None:
         code = nbformat.v4.new_code_cell(source)
@@ -69,29 +71,28 @@ def _report_cells(language: str, monkeypatch) -> list[nbformat.NotebookNode]:
         current.clear()
         cells.append(code)
 
-    monkeypatch.setattr(publish, "_display", lambda node: current.append(_output(node)))
-    report = publish.Report(language=language)
+    words = Words(language)
     summary, activity, by_year = CHAPTER[language]
-    report.title_page(title=f"Sluttevaluering Tiny {LINK} {XSS}", subtitle="2010–2011",
-                      facts={"Program": "Tiny", "Periode": "2010–2011", "Tom": ""}, note="ILLUSTRATIVE data.")
-    report.heading(nb=summary, en=summary)
-    report.key_figures({"prosjekter": "3", "prosjektstøtte": "17,5 mill. kr"}, caption="Nøkkeltall")
-    report.say(nb=f"Firma {XSS} fikk støtte.", en=f"Firm {XSS} got support.")
-    cell("SECRET_CODE = report.heading(nb='Sammendrag', en='Summary')")
-    report.heading(nb=activity, en=activity)
-    report.heading(nb=by_year, en=by_year, level=3)
+    show(TitlePage(f"Sluttevaluering Tiny {LINK} {XSS}", "2010–2011", (("Program", "Tiny"), ("Periode", "2010–2011")),
+                   "ILLUSTRATIVE data."),
+         Heading(summary),
+         KeyFigures("Nøkkeltall", (("3", "prosjekter"), ("17,5 mill. kr", "prosjektstøtte"))),
+         Paragraph(f"Firma {XSS} fikk støtte." if language != "en" else f"Firm {XSS} got support."))
+    cell("SECRET_CODE = chapters.summary(...)")
+    show(Heading(activity), Heading(by_year, level=3))
     frame = pd.DataFrame(
         {"Beløp": [1234567.5, 250.25], "Prosjekter": [12, 3], "Tittel": [XSS, "Rør & co"]},
         index=pd.Index([2010, 2011], name="År"),
     )
-    report.table(frame, f"Prosjekter etter år {LINK}", name="by_year", source="SSB", unit="NOK")
+    show(Table.from_frame(frame, f"Prosjekter etter år {LINK}", name="by_year", source="SSB", unit="NOK",
+                          number=words.number))
     long = pd.DataFrame({"Verdi": range(60)}, index=pd.Index([f"RAD-{i:03d}" for i in range(60)], name="Radnavn"))
-    report.table(long, "Lang tabell", name="long", unit="FTE")
+    show(Table.from_frame(long, "Lang tabell", name="long", unit="FTE", number=words.number))
     fig, ax = plt.subplots(figsize=(6, 3))
     ax.plot([2010, 2011, 2012], [500, 1500, 2500])
-    report.figure(fig, "Utvikling", name="development", source="SSB")
-    report.record({"projects.count": 3})
-    cell("report.table(...)")
+    localise_axes(fig, language)
+    show(Figure.from_matplotlib(fig, "Utvikling", name="development", source="SSB"), Record.of({"projects.count": 3}))
+    cell("chapters.activity(...)")
     cells[-1].outputs.insert(0, nbformat.v4.new_output("stream", name="stdout", text="PRINTED_DEBUG\n"))
     hidden = nbformat.v4.new_code_cell("x")
     hidden.metadata["tags"] = ["remove-cell"]
@@ -108,9 +109,9 @@ def _report_cells(language: str, monkeypatch) -> list[nbformat.NotebookNode]:
 
 
 @pytest.fixture(params=["nb", "en", "nn"])
-def notebook(request, monkeypatch) -> nbformat.NotebookNode:
+def notebook(request) -> nbformat.NotebookNode:
     nb = nbformat.v4.new_notebook()
-    nb.cells = _report_cells(request.param, monkeypatch)
+    nb.cells = _report_cells(request.param)
     nb.metadata["papermill"] = {"parameters": {"language": request.param}}
     return nb
 
@@ -325,24 +326,6 @@ def test_axis_ticks_follow_the_language():
     assert formatter(0.5) == "0.5" and formatter(1.0) == "1.0"
 
 
-def test_heading_level_must_be_a_heading(monkeypatch):
-    monkeypatch.setattr(publish, "_display", lambda node: None)
-    with pytest.raises(InputError, match="parameter 'level'"):
-        publish.Report().heading(nb="x", en="x", level=7)
-
-
-def test_report_adapter_shows_nodes(monkeypatch):
-    shown: list = []
-    monkeypatch.setattr(publish, "_display", shown.append)
-    report = publish.Report(language="en")
-    report.key_figures({"projects": "63"}, caption="Key figures")
-    report.appendix(nb="Metode", en="Method")
-    report.record({"a.b": float("nan"), "c": 2.0})
-    assert shown[0] == KeyFigures("Key figures", (("63", "projects"),)) or shown[0].items == (("63", "projects"),)
-    assert isinstance(shown[1], Heading) and shown[1].appendix and shown[1].text == "Method"
-    assert shown[2].figures == (("a.b", None), ("c", 2)) and report.figures_recorded == {"a.b": None, "c": 2}
-
-
 # --- the PDF: A4, contents' pages, footer, whole figures and short tables ------------------------------
 
 
@@ -456,18 +439,21 @@ NOTEBOOK_SOURCE = [
     ])),
     ([], "\n".join([
         "import evalkit as ek, pandas as pd, matplotlib.pyplot as plt",
-        "report = ek.Report(language=language)",
+        "from evalkit.report.document import Chapter, Figure, Heading, KeyFigures, Record, Table",
+        "words = ek.Words(language)",
         "programme = ek.load_programme(data_dir)",
-        "report.heading(nb='Sammendrag', en='Summary')",
-        "report.key_figures({'prosjekter': str(len(programme.projects))}, caption='Nøkkeltall')",
-        "report.record({'projects.count': len(programme.projects), 'grants.paid_nok': float(programme.projects.grant_paid_nok.sum())})",
         "by_sector = programme.projects.groupby('sector')[['grant_paid_nok']].sum()",
-        "report.table(by_sector, 'Støtte etter næring', name='by_sector', unit='NOK')",
-        "report.heading(nb='Prosjekter', en='Projects')",
-        "report.table(programme.projects[['project_id', 'title', 'grant_paid_nok']].set_index('project_id'),",
-        "             'Prosjekter', name='projects', unit='NOK', source='Programmet')",
         "fig, ax = plt.subplots(); ax.bar(['a', 'b'], [1, 2])",
-        "report.figure(fig, 'Søyler', name='bars', source='SSB')",
+        "Chapter.of(",
+        "    Heading('Sammendrag', chapter='summary'),",
+        "    KeyFigures('Nøkkeltall', ((str(len(programme.projects)), 'prosjekter'),)),",
+        "    Record.of({'projects.count': len(programme.projects), 'grants.paid_nok': float(programme.projects.grant_paid_nok.sum())}),",
+        "    Table.from_frame(by_sector, 'Støtte etter næring', name='by_sector', unit='NOK', number=words.number),",
+        "    Heading('Prosjekter', chapter='projects'),",
+        "    Table.from_frame(programme.projects[['project_id', 'title', 'grant_paid_nok']].set_index('project_id'),",
+        "                     'Prosjekter', name='projects', unit='NOK', source='Programmet', number=words.number),",
+        "    Figure.from_matplotlib(fig, 'Søyler', name='bars', source='SSB'),",
+        ")",
     ])),
 ]
 

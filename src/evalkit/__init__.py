@@ -55,8 +55,6 @@ _API: dict[str, str] = {
     "priority_spread": "evalkit.methods.descriptive.monitoring",
     "region_population": "evalkit.methods.descriptive.monitoring",
 
-    # evalkit.report.publish
-    "Report": "evalkit.report.publish",
 
     # evalkit.report.words
     "Words": "evalkit.report.words",

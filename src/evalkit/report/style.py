@@ -2,8 +2,7 @@
 
 :func:`apply_report_style` sets matplotlib's defaults (fonts, sizes, colours,
 grid) so that every chart of a report looks the same whoever wrote the
-``plot()`` that made it; :class:`evalkit.report.publish.Report` applies it when a
-notebook creates its report. :func:`localise_axes` makes tick labels follow
+``plot()`` that made it; the chapters draw inside :func:`report_style`. :func:`localise_axes` makes tick labels follow
 the report's language (``1 234`` and ``0,5`` in Norwegian) with Babel, via
 :class:`evalkit.report.words.Words` (the one number formatter of a report).
 """
