@@ -73,6 +73,11 @@ def allocate(weights: Sequence[float], total: int, minimum: int = 0) -> list[int
     return [u + (minimum if w > 0 else 0) for u, w in zip(units, weights, strict=True)]
 
 
+def round_to(value: float, unit: int) -> int:
+    """``value`` rounded to a whole multiple of ``unit`` (amounts in whole thousands, say)."""
+    return int(round(value / unit)) * unit
+
+
 def money(amount: float) -> str:
     """NOK with two fixed decimals (the generators only produce whole kroner)."""
     return f"{amount:.2f}"

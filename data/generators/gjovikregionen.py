@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from _common import HEADERS, allocate, fictitious_org_numbers, fte, money, write_table
+from _common import HEADERS, allocate, fictitious_org_numbers, fte, money, round_to, write_table
 from vestre_toten import FIRMS as VT_FIRMS
 from vestre_toten import VT_ORG_START
 
@@ -88,10 +88,6 @@ TYPE_WORD = {"forstudie": "Forstudie", "forprosjekt": "Forprosjekt", "hovedprosj
 GRANT_RANGE_KNOK = {"forstudie": (120, 250), "forprosjekt": (250, 500), "hovedprosjekt": (500, 900)}
 # Early, risky phases: the programme carries a large share of the cost.
 PROGRAMME_SHARE = {"forstudie": (0.50, 0.65), "forprosjekt": (0.40, 0.55), "hovedprosjekt": (0.30, 0.45)}
-
-
-def round_to(value: float, unit: int) -> int:
-    return int(round(value / unit)) * unit
 
 
 def firm_table() -> list[tuple[str, str, str, int, int | None, bool]]:

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from _common import HEADERS, allocate, fictitious_org_numbers, fte, money, write_table
+from _common import HEADERS, allocate, fictitious_org_numbers, fte, money, round_to, write_table
 
 SEED = 20100101
 YEARS = tuple(range(2010, 2017))
@@ -249,10 +249,6 @@ class Project:
     @property
     def total_cost(self) -> int:
         return self.paid + self.innovasjon_norge + self.other_public + self.private
-
-
-def round_to(value: float, unit: int) -> int:
-    return int(round(value / unit)) * unit
 
 
 def budget_rows() -> tuple[list[tuple[int, str, str, int]], dict[int, int]]:
