@@ -13,8 +13,12 @@ Sources
   for comparative case studies. *JASA* 105(490), 493-505 (eqs. 2-4: the
   nested choice of W and V; section 4: in-space placebo inference).
 * Abadie, A., Diamond, A. & Hainmueller, J. (2015). Comparative politics and
-  the synthetic control method. *AJPS* 59(2), 495-510 (in-time placebo and
+  the synthetic control method. *AJPS* 59(2), 495-510 (V chosen by
+  cross-validation, :class:`CrossValidation`; in-time placebo and
   leave-one-out robustness).
+* Chernozhukov, V., Wüthrich, K. & Zhu, Y. (2021). An exact and robust
+  conformal inference method for counterfactual and synthetic controls.
+  *JASA* 116(536), 1849-1864 (:meth:`SyntheticControlResult.conformal`).
 * Abadie, A., Diamond, A. & Hainmueller, J. (2011). Synth: an R package for
   synthetic control methods. *J. Stat. Software* 42(13) (predictor
   standardisation, the regression-based starting value of V).
@@ -1116,6 +1120,10 @@ class SyntheticControlResult(Result):
         Only periods before the real start are used; predictor periods are
         moved back by the same distance (periods before the data begin are
         dropped). A large 'effect' at a fake start casts doubt on the real one.
+        A given V is kept (when every predictor survives the shift); a
+        cross-validated V is searched anew by the pre-period fit, since its
+        training and validation periods would have to move back too. The
+        placebo cannot be :meth:`refit`.
         """
         problem = self._problem
         Y = problem.outcome_wide
