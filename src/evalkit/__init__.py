@@ -131,6 +131,7 @@ _API: dict[str, str] = {
 
     # evalkit.methods.counterfactual.synthetic_control
     "synthetic_control": "evalkit.methods.counterfactual.synthetic_control",
+    "CrossValidation": "evalkit.methods.counterfactual.synthetic_control",
     # evalkit.methods.counterfactual.pooled / staggered, evalkit.io.register
     "pooled_synthetic_control": "evalkit.methods.counterfactual.pooled",
     "staggered_did": "evalkit.methods.counterfactual.staggered",

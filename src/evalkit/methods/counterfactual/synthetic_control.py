@@ -13,8 +13,12 @@ Sources
   for comparative case studies. *JASA* 105(490), 493-505 (eqs. 2-4: the
   nested choice of W and V; section 4: in-space placebo inference).
 * Abadie, A., Diamond, A. & Hainmueller, J. (2015). Comparative politics and
-  the synthetic control method. *AJPS* 59(2), 495-510 (in-time placebo and
+  the synthetic control method. *AJPS* 59(2), 495-510 (V chosen by
+  cross-validation, :class:`CrossValidation`; in-time placebo and
   leave-one-out robustness).
+* Chernozhukov, V., Wüthrich, K. & Zhu, Y. (2021). An exact and robust
+  conformal inference method for counterfactual and synthetic controls.
+  *JASA* 116(536), 1849-1864 (:meth:`SyntheticControlResult.conformal`).
 * Abadie, A., Diamond, A. & Hainmueller, J. (2011). Synth: an R package for
   synthetic control methods. *J. Stat. Software* 42(13) (predictor
   standardisation, the regression-based starting value of V).
@@ -56,12 +60,13 @@ regression-based V is reported.
 from __future__ import annotations
 
 import ctypes
+import inspect
 import os
 import signal
 import sys
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -69,19 +74,17 @@ from scipy.linalg.lapack import dposv as _dposv
 from scipy.optimize import minimize, nnls
 
 from evalkit.results import Result
-from evalkit.report import i18n
 from evalkit.errors import InputError
 
 __all__ = [
+    "CrossValidation",
     "Predictor",
     "SyntheticControlResult",
+    "CallArguments",
     "PlaceboResult",
     "LeaveOneOutResult",
     "synthetic_control",
 ]
-
-Language = Literal["nb", "en"]
-
 
 # --------------------------------------------------------------------------- predictors
 
@@ -143,6 +146,74 @@ def _as_predictor(spec: PredictorSpec) -> Predictor:
         hint="Give a column name, a (column, periods) tuple such as ('beer', range(1984, 1989)), "
         "or an evalkit.methods.counterfactual.synthetic_control.Predictor.",
     )
+
+
+@dataclass(frozen=True)
+class CrossValidation:
+    """Choose V out of sample (Abadie, Diamond & Hainmueller 2015, *AJPS* 59(2), 495-510, p. 500).
+
+    The pre-treatment period is split in two. ``predictors`` are the same
+    predictors as the main fit's, measured in the *training* period (one to
+    one and in the same order: V is a weight per position); ``fit_periods``
+    are the *validation* periods. V is chosen so that the synthetic control
+    built from the training predictors, W(V), predicts the outcome best over
+    the validation periods (the lowest validation MSPE); the main fit then
+    uses that V with the full-period predictors. A training predictor given
+    without periods is averaged over the pre-treatment periods before the
+    first validation period.
+
+    Examples
+    --------
+    ADH (2015), West Germany: training predictors over 1971-1980, validation
+    1981-1990, main predictors over 1981-1990::
+
+        CrossValidation(predictors=[("gdp", range(1971, 1981)), ...], fit_periods=range(1981, 1991))
+    """
+
+    predictors: tuple[Any, ...]
+    fit_periods: tuple[Any, ...]
+
+    def __post_init__(self) -> None:
+        for name in ("predictors", "fit_periods"):
+            value = getattr(self, name)
+            if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+                raise InputError(f"CrossValidation.{name} must be a list, not {value!r}.",
+                                 parameter="cross_validation")
+            object.__setattr__(self, name, tuple(value))
+        if not self.predictors or not self.fit_periods:
+            raise InputError("CrossValidation needs training predictors and validation periods.",
+                             parameter="cross_validation")
+
+
+class CallArguments(Mapping):
+    """The arguments of the :func:`synthetic_control` call behind a result (read-only)."""
+
+    __slots__ = ("_arguments",)
+
+    def __init__(self, arguments: Mapping[str, Any]) -> None:
+        object.__setattr__(self, "_arguments", dict(arguments))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("the call's arguments are read-only; use refit(**changes)")
+
+    def __getstate__(self) -> dict[str, Any]:
+        return self._arguments
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        object.__setattr__(self, "_arguments", dict(state))
+
+    def __getitem__(self, key: str) -> Any:
+        return self._arguments[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._arguments)
+
+    def __len__(self) -> int:
+        return len(self._arguments)
+
+    def __repr__(self) -> str:
+        shown = {k: ("<DataFrame>" if isinstance(v, pd.DataFrame) else v) for k, v in self._arguments.items()}
+        return f"CallArguments({shown!r})"
 
 
 # --------------------------------------------------------------------------- the solver
@@ -347,6 +418,9 @@ class _Fit:
     w: np.ndarray
     v: np.ndarray | None
     loss: float
+    # Cross-validated V only: the training-stage weights and their validation MSPE.
+    validation_w: np.ndarray | None = None
+    validation_loss: float | None = None
 
 
 def _choose_v(
@@ -452,6 +526,16 @@ class _Problem:
     seed: int
     n_searches: int = 4
     search: str = "synth"
+    v_fixed: np.ndarray | None = None  # a given V (normalised, in predictor order)
+    cross_validation: _CrossProblem | None = None
+
+
+@dataclass(frozen=True)
+class _CrossProblem:
+    """The training stage of a cross-validated V (ADH 2015)."""
+
+    predictor_values: pd.DataFrame  # training predictor label x unit (raw)
+    validation_periods: tuple[Any, ...]
 
 
 @dataclass(frozen=True)
@@ -461,6 +545,8 @@ class _Arrays:
     position: dict[Hashable, int]
     Z: np.ndarray  # fit periods x units: the outcome
     X: np.ndarray | None  # predictors x units (raw)
+    X_train: np.ndarray | None = None  # training predictors x units (cross-validation)
+    Z_validation: np.ndarray | None = None  # validation periods x units
 
 
 def _arrays(problem: _Problem) -> _Arrays:
@@ -468,7 +554,19 @@ def _arrays(problem: _Problem) -> _Arrays:
     units = list(Y.columns)
     Z = Y.loc[Y.index.isin(problem.fit_periods)].to_numpy(float)
     X = None if problem.predictor_values is None else problem.predictor_values[units].to_numpy(float)
-    return _Arrays({u: i for i, u in enumerate(units)}, Z, X)
+    X_train = Z_validation = None
+    if problem.cross_validation is not None:
+        X_train = problem.cross_validation.predictor_values[units].to_numpy(float)
+        Z_validation = Y.loc[Y.index.isin(problem.cross_validation.validation_periods)].to_numpy(float)
+    return _Arrays({u: i for i, u in enumerate(units)}, Z, X, X_train, Z_validation)
+
+
+def _standardised(X: np.ndarray) -> np.ndarray:
+    """Each predictor divided by its sd across the units of this fit (as Synth does),
+    so that V is not driven by the predictors' units of measurement."""
+    sd = X.std(axis=1, ddof=1)
+    sd[~np.isfinite(sd) | (sd == 0)] = 1.0
+    return X / sd[:, None]
 
 
 def _fit_problem(problem: _Problem, treated: Hashable, donors: Sequence[Hashable], arrays: _Arrays | None = None) -> _Fit:
@@ -482,13 +580,37 @@ def _fit_problem(problem: _Problem, treated: Hashable, donors: Sequence[Hashable
         w = simplex_least_squares(Z0 - Z1[:, None])
         r = Z1 - Z0 @ w
         return _Fit(w, None, float(r @ r) / len(r))
-    X = arrays.X[:, idx]
-    # Standardise each predictor by its sd across the units of this fit (as Synth does),
-    # so that V is not driven by the predictors' units of measurement.
-    sd = X.std(axis=1, ddof=1)
-    sd[~np.isfinite(sd) | (sd == 0)] = 1.0
-    Xs = X / sd[:, None]
+    Xs = _standardised(arrays.X[:, idx])
     D = Xs[:, 1:] - Xs[:, :1]
+
+    def mspe(w: np.ndarray) -> float:
+        r = Z1 - Z0 @ w
+        return float(r @ r) / len(r)
+
+    if problem.v_fixed is not None:
+        # A given V (Synth's custom.v): only the inner problem is solved.
+        w = _weights_given_v(D, problem.v_fixed)
+        return _Fit(w, problem.v_fixed, mspe(w))
+    if problem.cross_validation is not None:
+        # ADH (2015): V from the training predictors and the validation periods' outcome,
+        # then W from the full-period predictors with that V.
+        assert arrays.X_train is not None and arrays.Z_validation is not None
+        Xs_train = _standardised(arrays.X_train[:, idx])
+        Zv_all = arrays.Z_validation[:, idx]
+        training = _choose_v(
+            Xs_train[:, 1:] - Xs_train[:, :1],
+            Xs_train,
+            Zv_all[:, 0],
+            Zv_all[:, 1:],
+            Zv_all,
+            n_random_starts=problem.n_random_starts,
+            n_searches=problem.n_searches,
+            search=problem.search,
+            seed=problem.seed,
+        )
+        assert training.v is not None
+        w = _weights_given_v(D, training.v)
+        return _Fit(w, training.v, mspe(w), training.w, training.loss)
     return _choose_v(
         D,
         Xs,
@@ -557,6 +679,102 @@ def _plain(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
+def _predictor_values(sub: pd.DataFrame, specs: Sequence[Predictor], default_periods: Sequence[Any], *,
+                      unit: str, time: str, units: list[Hashable], parameter: str) -> pd.DataFrame:
+    """Predictor label x unit: each predictor's column averaged over its periods, missing values skipped.
+
+    Missing values are skipped as R's Synth does (``na.rm = TRUE``); a unit
+    with no value at all in a predictor's periods cannot be matched on it.
+    """
+    names = [spec.name for spec in specs]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise InputError(f"the predictor {twice[0]!r} is given twice.", parameter=parameter,
+                         hint="Give each predictor once, or name them apart with Predictor(..., label=...).")
+    rows = {}
+    for spec in specs:
+        if spec.column not in sub.columns:
+            raise InputError(f"predictor column '{spec.column}' is not in the data.", parameter=parameter)
+        periods = tuple(default_periods) if spec.periods is None else tuple(spec.periods)
+        if not pd.api.types.is_numeric_dtype(sub[spec.column]):
+            raise InputError(f"predictor column '{spec.column}' is not numeric.", parameter=parameter)
+        part = sub.loc[sub[time].isin(periods)]
+        values = part.groupby(unit)[spec.column].mean().reindex(units)
+        if values.isna().any():
+            bad_units = _plain(list(values[values.isna()].index[:5]))
+            shown = _plain(list(periods[:6])) + (["..."] if len(periods) > 6 else [])
+            raise InputError(
+                f"predictor '{spec.name}' has no value in its periods {shown} for unit(s) {bad_units!r}.",
+                parameter=parameter,
+                hint="Choose periods where the variable is observed at least once for every unit, "
+                "or leave these units out of the donors.",
+            )
+        rows[spec.name] = values
+    return pd.DataFrame(rows).T
+
+
+def _given_v(v: Mapping[str, float], specs: Sequence[Predictor]) -> np.ndarray:
+    """A given V (name -> weight, as Synth's ``custom.v``) as a normalised vector in predictor order."""
+    if not specs:
+        raise InputError("v weights predictors, but no predictors are given.", parameter="v")
+    if not hasattr(v, "items"):
+        raise InputError(f"v must map predictor names to weights, not {type(v).__name__}.", parameter="v",
+                         hint="For example v={'gdp (1981-1990)': 0.5, 'trade (1981-1990)': 0.5}.")
+    names = [spec.name for spec in specs]
+    given = dict(v.items())
+    unknown = [k for k in given if k not in names]
+    if unknown:
+        raise InputError(f"v names unknown predictor(s) {_plain(unknown[:5])!r}.", parameter="v",
+                         hint=f"The predictors are: {', '.join(names)}.")
+    missing = [n for n in names if n not in given]
+    if missing:
+        raise InputError(f"v has no weight for the predictor(s) {missing[:5]!r}.", parameter="v",
+                         hint="Give a weight (0 allowed) for every predictor.")
+    try:
+        values = np.array([float(given[n]) for n in names])
+    except (TypeError, ValueError):
+        raise InputError("v's weights must be numbers.", parameter="v") from None
+    if not np.all(np.isfinite(values)) or (values < 0).any() or values.sum() <= 0:
+        raise InputError("v's weights must be finite, non-negative and not all zero.", parameter="v")
+    return values / values.sum()
+
+
+def _cross_problem(cv: Any, sub: pd.DataFrame, Y: pd.DataFrame, specs: Sequence[Predictor], *, outcome: str,
+                   unit: str, time: str, units: list[Hashable], treatment_start: Any) -> _CrossProblem:
+    if not isinstance(cv, CrossValidation):
+        raise InputError(f"cross_validation must be a CrossValidation, not {type(cv).__name__}.",
+                         parameter="cross_validation")
+    if not specs:
+        raise InputError("cross_validation chooses V for the predictors, but no predictors are given.",
+                         parameter="cross_validation")
+    train = tuple(_as_predictor(p) for p in cv.predictors)
+    if len(train) != len(specs):
+        raise InputError(
+            f"cross_validation has {len(train)} training predictor(s) for {len(specs)} predictor(s).",
+            parameter="cross_validation",
+            hint="Give each predictor once more, measured in the training period, in the same order.",
+        )
+    pre = set(Y.index[Y.index < treatment_start])
+    validation = tuple(dict.fromkeys(cv.fit_periods))
+    bad = [p for p in validation if p not in pre]
+    if bad:
+        raise InputError(
+            f"validation period(s) {_plain(bad[:5])!r} are not pre-treatment periods in the data.",
+            parameter="cross_validation",
+        )
+    rows = Y.loc[Y.index.isin(validation)]
+    missing = rows.isna().any()
+    if missing.any():
+        raise InputError(
+            f"the outcome '{outcome}' is missing in the validation periods for {_plain(list(missing[missing].index[:5]))!r}.",
+            parameter="cross_validation",
+        )
+    training_periods = tuple(p for p in Y.index if p in pre and p < min(validation))
+    values = _predictor_values(sub, train, training_periods, unit=unit, time=time, units=units,
+                               parameter="cross_validation")
+    return _CrossProblem(values, tuple(p for p in Y.index if p in set(validation)))
+
+
 def _prepare(
     data: pd.DataFrame,
     *,
@@ -572,6 +790,8 @@ def _prepare(
     n_searches: int,
     search: str,
     seed: int,
+    v: Mapping[str, float] | None = None,
+    cross_validation: CrossValidation | None = None,
 ) -> tuple[_Problem, list[Hashable]]:
     if not isinstance(data, pd.DataFrame):
         raise InputError("data must be a pandas DataFrame in long format.", parameter="data")
@@ -642,31 +862,24 @@ def _prepare(
             hint="Drop these units from the donors or fill the gaps.",
         )
     pred_specs = tuple(_as_predictor(p) for p in predictors) if predictors else ()
-    pred_values: pd.DataFrame | None = None
-    if pred_specs:
-        rows = {}
-        sub = data.loc[keep]
-        for spec in pred_specs:
-            if spec.column not in data.columns:
-                raise InputError(
-                    f"predictor column '{spec.column}' is not in the data.",
-                    parameter="predictors",
-                )
-            periods = fit if spec.periods is None else spec.periods
-            part = sub.loc[sub[time].isin(periods)]
-            values = part.groupby(unit)[spec.column].mean().reindex([treated, *donor_list])
-            if values.isna().any():
-                bad_units = list(values[values.isna()].index[:5])
-                raise InputError(
-                    f"predictor '{spec.name}' has no value for {bad_units!r}.",
-                    parameter="predictors",
-                    hint="Choose periods where the variable is observed for every unit.",
-                )
-            rows[spec.name] = values
-        pred_values = pd.DataFrame(rows).T
+    sub = data.loc[keep]
+    units = [treated, *donor_list]
+    pred_values = _predictor_values(sub, pred_specs, fit, unit=unit, time=time, units=units,
+                                    parameter="predictors") if pred_specs else None
     if search not in ("synth", "wide"):
         raise InputError(f"search must be 'synth' or 'wide', not {search!r}.", parameter="search")
-    problem = _Problem(Y, pred_specs, pred_values, fit, treatment_start, n_random_starts, seed, n_searches, search)
+    v_fixed = None
+    if v is not None:
+        if cross_validation is not None:
+            raise InputError("give either v or cross_validation, not both.", parameter="v",
+                             hint="cross_validation chooses V; v gives it.")
+        v_fixed = _given_v(v, pred_specs)
+    cross = None
+    if cross_validation is not None:
+        cross = _cross_problem(cross_validation, sub, Y, pred_specs, outcome=outcome, unit=unit, time=time,
+                               units=units, treatment_start=treatment_start)
+    problem = _Problem(Y, pred_specs, pred_values, fit, treatment_start, n_random_starts, seed, n_searches, search,
+                       v_fixed, cross)
     return problem, donor_list
 
 
@@ -706,6 +919,12 @@ class SyntheticControlResult(Result):
     synthetic_path: pd.Series
     predictor_balance: pd.DataFrame | None
     _problem: _Problem = field(repr=False)
+    #: Cross-validated V only: RMSPE over the validation periods of the training-stage
+    #: synthetic control (W(V) from the training predictors), and that W.
+    validation_rmspe: float | None = None
+    validation_weights: pd.Series | None = None
+    #: The arguments of the call that made this result (None for an in-time placebo).
+    call: CallArguments | None = field(default=None, repr=False)
 
     # ---- values
     @property
@@ -762,39 +981,17 @@ class SyntheticControlResult(Result):
         )
 
     def tidy(self) -> pd.DataFrame:
-        """One row per statistic (``term``, ``estimate``)."""
-        return pd.DataFrame(
-            {
-                "term": ["att", "pre_rmspe", "post_rmspe", "rmspe_ratio", "n_donors"],
-                "estimate": [
-                    self.att,
-                    self.pre_rmspe,
-                    self.post_rmspe,
-                    self.post_rmspe / self.pre_rmspe if self.pre_rmspe > 0 else np.inf,
-                    float((self.weights > 0).sum()),
-                ],
-            }
-        )
-
-    def sentence(self, language: Language = "en", *, unit_label: str | None = None) -> str:
-        """The result in one plain sentence (``language`` "nb" or "en")."""
-        what = unit_label or self.outcome
-        top = self.weights_table(0.05).head(4)
-        if language == "nb":
-            donors = ", ".join(f"{d} ({i18n.number(100 * w, 'nb', 0)} %)" for d, w in top.itertuples(index=False))
-            return (
-                f"Sammenlignet med en syntetisk kontroll (vektet gjennomsnitt av {donors}) lå "
-                f"{self.treated} i snitt {i18n.number(self.att, 'nb', 2)} {what} "
-                f"{'over' if self.att >= 0 else 'under'} det forventede nivået etter "
-                f"{self.treatment_start}; tilpasningen før var {i18n.number(self.pre_rmspe, 'nb', 2)} (RMSPE)."
-            )
-        donors = ", ".join(f"{d} ({100 * w:.0f} %)" for d, w in top.itertuples(index=False))
-        return (
-            f"Compared with a synthetic control (a weighted average of {donors}), "
-            f"{self.treated} was on average {abs(self.att):.2f} {what} "
-            f"{'above' if self.att >= 0 else 'below'} its counterfactual from "
-            f"{self.treatment_start}; the pre-treatment fit was {self.pre_rmspe:.2f} (RMSPE)."
-        )
+        """One row per statistic (``term``, ``estimate``); ``validation_rmspe`` with a cross-validated V."""
+        terms = {
+            "att": self.att,
+            "pre_rmspe": self.pre_rmspe,
+            "post_rmspe": self.post_rmspe,
+            "rmspe_ratio": self.post_rmspe / self.pre_rmspe if self.pre_rmspe > 0 else np.inf,
+            "n_donors": float((self.weights > 0).sum()),
+        }
+        if self.validation_rmspe is not None:
+            terms["validation_rmspe"] = self.validation_rmspe
+        return pd.DataFrame({"term": list(terms), "estimate": list(terms.values())})
 
     # ---- plots
     def get_plot_data(self) -> pd.DataFrame:
@@ -831,6 +1028,56 @@ class SyntheticControlResult(Result):
         return fig, axes
 
     # ---- inference and robustness
+    def refit(self, **changes: Any) -> SyntheticControlResult:
+        """The same synthetic control with some arguments changed, the rest as in the original call.
+
+        Any argument of :func:`synthetic_control` may change (``donors``,
+        ``predictors``, ``treatment_start``, ``fit_periods``, ``v``,
+        ``cross_validation``, ``search``...). Giving ``v`` drops the original
+        ``cross_validation`` and the other way round, since the two exclude
+        each other.
+
+        Examples
+        --------
+        >>> res.refit(donors=[d for d in res.donors if d != "Utah"])  # doctest: +SKIP
+        """
+        if self.call is None:
+            raise InputError("this result was not fitted by synthetic_control() (an in-time placebo), "
+                             "so it cannot be refitted.", parameter="refit",
+                             hint="Call synthetic_control() with the placebo's start as treatment_start.")
+        unknown = sorted(set(changes) - set(self.call))
+        if unknown:
+            raise InputError(f"refit() got unknown argument(s) {unknown}.", parameter="refit",
+                             hint=f"Arguments of synthetic_control(): {', '.join(self.call)}.")
+        arguments = {**self.call, **changes}
+        if changes.get("v") is not None and "cross_validation" not in changes:
+            arguments["cross_validation"] = None
+        if changes.get("cross_validation") is not None and "v" not in changes:
+            arguments["v"] = None
+        return synthetic_control(**arguments)
+
+    def conformal(self, alpha: float = 0.1, **kw: Any):
+        """Conformal inference on this synthetic control (Chernozhukov, Wüthrich & Zhu 2021, *JASA* 116(536)).
+
+        Runs :func:`evalkit.methods.counterfactual.conformal.conformal_inference`
+        on the treated unit's and the donors' outcome over all periods (the
+        outcome only, not the predictors; periods where any of them is
+        missing are left out), the periods before ``treatment_start`` being
+        the pre-period. ``kw`` goes to it (``permutations``, ``q``, ``null``...).
+
+        Returns
+        -------
+        ConformalResult
+            The p-value for no effect and the ``1 - alpha`` confidence set for
+            the average post-period effect.
+        """
+        from evalkit.methods.counterfactual.conformal import conformal_inference
+
+        Y = self._problem.outcome_wide[[self.treated, *self.donors]].dropna()
+        n_pre = int((Y.index < self.treatment_start).sum())
+        return conformal_inference(Y[self.treated].to_numpy(float), Y[self.donors].to_numpy(float), n_pre,
+                                   alpha=alpha, **kw)
+
     def placebo(self, *, treated_in_pool: bool = True, n_jobs: int = 1) -> PlaceboResult:
         """In-space placebo (ADH 2010, section 3.4): refit with every donor as 'treated'.
 
@@ -857,12 +1104,14 @@ class SyntheticControlResult(Result):
         for j, ((d, pool), w) in enumerate(zip(tasks, weights), start=1):
             gaps[:, j] = values[:, position[d]] - values[:, [position[u] for u in pool]] @ w
         gap_frame = pd.DataFrame(gaps, index=Y.index, columns=pd.Index(units))
+        scale = float(np.nanmean(np.abs(Y.loc[Y.index.isin(self.fit_periods), units].to_numpy(float))))
         return PlaceboResult(
             treated=self.treated,
             outcome=self.outcome,
             treatment_start=self.treatment_start,
             fit_periods=self.fit_periods,
             gaps=gap_frame,
+            outcome_scale=scale if np.isfinite(scale) else 1.0,
         )
 
     def in_time_placebo(self, start: Any) -> SyntheticControlResult:
@@ -871,6 +1120,10 @@ class SyntheticControlResult(Result):
         Only periods before the real start are used; predictor periods are
         moved back by the same distance (periods before the data begin are
         dropped). A large 'effect' at a fake start casts doubt on the real one.
+        A given V is kept (when every predictor survives the shift); a
+        cross-validated V is searched anew by the pre-period fit, since its
+        training and validation periods would have to move back too. The
+        placebo cannot be :meth:`refit`.
         """
         problem = self._problem
         Y = problem.outcome_wide
@@ -909,7 +1162,8 @@ class SyntheticControlResult(Result):
         pv = pd.DataFrame(values).T if preds else None
         new_problem = _Problem(
             Yp, tuple(preds), pv, fit_periods, start, problem.n_random_starts, problem.seed, problem.n_searches,
-            problem.search,
+            problem.search, problem.v_fixed if len(preds) == len(problem.predictors) else None,
+            None,
         )
         return _result_from_fit(new_problem, self.treated, self.donors, self.outcome)
 
@@ -919,7 +1173,8 @@ class SyntheticControlResult(Result):
         atts = {}
         for d in self.weights_table(min_weight)["donor"]:
             pool = [u for u in self.donors if u != d]
-            res = _result_from_fit(self._problem, self.treated, pool, self.outcome)
+            call = None if self.call is None else CallArguments({**self.call, "donors": pool})
+            res = _result_from_fit(self._problem, self.treated, pool, self.outcome, call)
             paths[d] = res.synthetic_path
             atts[d] = (res.att, res.pre_rmspe)
         return LeaveOneOutResult(
@@ -929,7 +1184,8 @@ class SyntheticControlResult(Result):
         )
 
 
-def _result_from_fit(problem: _Problem, treated: Hashable, donors: Sequence[Hashable], outcome: str) -> SyntheticControlResult:
+def _result_from_fit(problem: _Problem, treated: Hashable, donors: Sequence[Hashable], outcome: str,
+                     call: CallArguments | None = None) -> SyntheticControlResult:
     fit = _fit_problem(problem, treated, donors)
     Y = problem.outcome_wide
     weights = pd.Series(fit.w, index=pd.Index(list(donors), name="donor"), name="weight")
@@ -957,6 +1213,10 @@ def _result_from_fit(problem: _Problem, treated: Hashable, donors: Sequence[Hash
         synthetic_path=synthetic,
         predictor_balance=balance,
         _problem=problem,
+        validation_rmspe=None if fit.validation_loss is None else float(np.sqrt(fit.validation_loss)),
+        validation_weights=None if fit.validation_w is None else pd.Series(
+            fit.validation_w, index=weights.index, name="weight"),
+        call=call,
     )
 
 
@@ -965,6 +1225,18 @@ class PlaceboResult(Result):
     """In-space placebo: the gaps of every unit when treated as if treated.
 
     ``gaps`` is a time x unit frame, the real treated unit first.
+    ``outcome_scale`` is the mean absolute outcome over the fit periods
+    (what a "perfect" pre-period fit is measured against).
+
+    Inference (ADH 2010, section 4): :attr:`p_value` is the classic rank of
+    the post/pre RMSPE ratio. It divides by the pre-period RMSPE, so when
+    placebos fit (almost) perfectly before the treatment -- common with
+    many donors and an outcome-only fit, the unit inside the others' hull
+    -- their ratios are huge or infinite whatever happens afterwards and
+    this p-value is unreliable (see :attr:`perfect_prefits`). Then read
+    :attr:`p_value_post_rmspe` (the post-period RMSPE alone) and
+    :meth:`p_values_excluding` (the ratio among placebos fitted about as
+    well as the treated unit, as ADH 2010 do in figs. 5-7).
     """
 
     treated: Hashable
@@ -972,6 +1244,15 @@ class PlaceboResult(Result):
     treatment_start: Any
     fit_periods: tuple[Any, ...]
     gaps: pd.DataFrame
+    outcome_scale: float = 1.0
+
+    #: The chart leaves out placebos whose pre-MSPE is more than this many times the treated unit's
+    #: (ADH 2010, figs. 5-7, with 20, 5 and 2).
+    PLOT_MAX_PRE_MSPE_RATIO: ClassVar[float] = 5
+    #: A pre-RMSPE below this times max(1, outcome scale) is a perfect pre-period fit.
+    PERFECT_FIT_TOLERANCE: ClassVar[float] = 1e-6
+    #: The pre-MSPE multiples of :meth:`p_values_excluding` (ADH 2010, section 4).
+    EXCLUSION_MULTIPLES: ClassVar[tuple[float, ...]] = (2, 5, 20)
 
     def to_frame(self) -> pd.DataFrame:
         pre = self.gaps.loc[list(self.fit_periods)]
@@ -997,8 +1278,73 @@ class PlaceboResult(Result):
 
     @property
     def p_value(self) -> float:
-        """Share of units whose post/pre RMSPE ratio is at least the treated unit's."""
+        """Share of units whose post/pre RMSPE ratio is at least the treated unit's.
+
+        Unreliable when placebos fit perfectly before the treatment (their
+        ratio divides by a pre-RMSPE near zero); see :attr:`perfect_prefits`.
+        """
         return self.rank / self.gaps.shape[1]
+
+    @property
+    def perfect_fit_threshold(self) -> float:
+        """The pre-RMSPE below which a fit counts as perfect."""
+        return self.PERFECT_FIT_TOLERANCE * max(1.0, float(self.outcome_scale))
+
+    @property
+    def perfect_prefits(self) -> int:
+        """Number of placebo units (not the treated) whose pre-RMSPE is below :attr:`perfect_fit_threshold`."""
+        frame = self.to_frame()
+        placebos = frame[~frame["treated"]]
+        return int((placebos["pre_rmspe"] < self.perfect_fit_threshold).sum())
+
+    def _pre_mspe_limit(self, frame: pd.DataFrame, multiple: float) -> float:
+        # A treated unit fitted perfectly would exclude every placebo that is not: the
+        # perfect-fit threshold is the floor of the comparison.
+        treated = max(float(frame.loc[self.treated, "pre_rmspe"]), self.perfect_fit_threshold)
+        return float(multiple) * treated**2
+
+    def p_value_excluding(self, multiple: float) -> float:
+        """The rank p-value of the post/pre RMSPE ratio among well-fitted placebos (ADH 2010, section 4).
+
+        Placebos whose pre-period MSPE is more than ``multiple`` times the
+        treated unit's are left out (their post-period gaps say little), the
+        treated unit is always kept; the p-value is the treated unit's rank
+        among the rest divided by their number.
+        """
+        if not (isinstance(multiple, (int, float)) and np.isfinite(multiple) and multiple > 0):
+            raise InputError(f"multiple must be a positive number, not {multiple!r}.", parameter="multiple")
+        frame = self.to_frame()
+        kept = frame[(frame["pre_rmspe"] ** 2 <= self._pre_mspe_limit(frame, multiple)) | frame["treated"]]
+        rank = kept["rmspe_ratio"].rank(ascending=False, method="min")
+        return float(rank.loc[self.treated]) / len(kept)
+
+    def p_values_excluding(self, multiples: Sequence[float] | None = None) -> dict[float, float]:
+        """:meth:`p_value_excluding` for each multiple (default 2, 5 and 20, as ADH 2010)."""
+        return {m: self.p_value_excluding(m) for m in (multiples or self.EXCLUSION_MULTIPLES)}
+
+    @property
+    def p_value_post_rmspe(self) -> float:
+        """Share of units whose post-period RMSPE is at least the treated unit's.
+
+        Does not divide by the pre-period RMSPE, so it holds when placebos
+        fit perfectly before the treatment (but rewards no good pre-fit).
+        """
+        frame = self.to_frame()
+        rank = frame["post_rmspe"].rank(ascending=False, method="min")
+        return float(rank.loc[self.treated]) / len(frame)
+
+    def figures(self) -> dict[str, float | int | None]:
+        """The placebo test's figures under ``counterfactual.placebo.``."""
+        out: dict[str, float | int | None] = {
+            "counterfactual.placebo.n_units": int(self.gaps.shape[1]),
+            "counterfactual.placebo.rank": self.rank,
+            "counterfactual.placebo.p_value": float(self.p_value),
+            "counterfactual.placebo.p_value_post_rmspe": self.p_value_post_rmspe,
+            "counterfactual.placebo.perfect_prefits": self.perfect_prefits,
+        }
+        for m, p in self.p_values_excluding().items():
+            out[f"counterfactual.placebo.p_value_excluding_{m:g}"] = p
+        return out
 
     def att_band(self, level: float = 0.9, max_pre_rmspe_ratio: float | None = 5.0) -> tuple[float, float]:
         """Central ``level`` range of the donors' placebo ATTs.
@@ -1020,29 +1366,35 @@ class PlaceboResult(Result):
             f"by post/pre RMSPE ratio, p = {self.p_value:.3f}."
         )
 
-    def sentence(self, language: Language = "en") -> str:
-        n = self.gaps.shape[1]
-        if language == "nb":
-            return (
-                f"I placebotesten (hver av de {n - 1} sammenligningsenhetene behandlet som om den var "
-                f"behandlet) rangerer {self.treated} som nr. {self.rank} av {n}, p = "
-                f"{i18n.number(self.p_value, 'nb', 3)}."
-            )
-        return (
-            f"In the placebo test (each of the {n - 1} donors treated as if treated), "
-            f"{self.treated} ranks {self.rank} of {n}, p = {self.p_value:.3f}."
-        )
-
     def get_plot_data(self) -> pd.DataFrame:
         return self.gaps
 
+    def _plot_kept(self) -> pd.Index:
+        frame = self.to_frame()
+        limit = self._pre_mspe_limit(frame, self.PLOT_MAX_PRE_MSPE_RATIO)
+        return frame.index[(frame["pre_rmspe"] ** 2 <= limit) | frame["treated"]]
+
+    def trimmed_in_plot(self) -> int:
+        """How many placebos :meth:`plot` leaves out (pre-MSPE over ``PLOT_MAX_PRE_MSPE_RATIO`` x the treated's)."""
+        return int(self.gaps.shape[1] - len(self._plot_kept()))
+
     def plot(self, ax: Any | None = None, *, labels: dict[str, str] | None = None):
-        """Spaghetti plot of every placebo's gap (:meth:`plot_gaps` trims poor pre-period fits)."""
-        return self.plot_gaps(ax, labels=labels)
+        """Spaghetti plot of the placebos' gaps, badly fitted placebos left out.
+
+        As ADH (2010, figs. 5-7), placebos whose pre-period MSPE is more than
+        :attr:`PLOT_MAX_PRE_MSPE_RATIO` times the treated unit's are not
+        drawn (the chart only: every p-value uses them all unless it says
+        otherwise). How many were left out is ``ax.evalkit_trimmed`` and
+        :meth:`trimmed_in_plot`. ``labels``: ``treated``, ``placebo``,
+        ``gap``, ``time``.
+        """
+        fig, ax = self._plot(ax, kind="gaps", keep=self._plot_kept(), labels=labels)
+        ax.evalkit_trimmed = self.trimmed_in_plot()
+        return fig, ax
 
     def plot_ratios(self, ax: Any | None = None, *, labels: dict[str, str] | None = None):
         """The post/pre RMSPE ratio of every unit, ranked (ADH 2010, fig. 8)."""
-        return self._plot(ax, kind="ratios", max_pre_rmspe_ratio=None, labels=labels)
+        return self._plot(ax, kind="ratios", keep=None, labels=labels)
 
     def plot_gaps(self, ax: Any | None = None, *, max_pre_rmspe_ratio: float | None = None,
                   labels: dict[str, str] | None = None):
@@ -1052,9 +1404,14 @@ class PlaceboResult(Result):
         that multiple of the treated unit's (ADH 2010, figs. 5-7). ``labels``:
         ``treated`` and ``placebo`` (legend), ``gap``, ``time``, ``ratio`` (axes).
         """
-        return self._plot(ax, kind="gaps", max_pre_rmspe_ratio=max_pre_rmspe_ratio, labels=labels)
+        keep = None
+        if max_pre_rmspe_ratio is not None:
+            frame = self.to_frame()
+            limit = max_pre_rmspe_ratio * frame.loc[self.treated, "pre_rmspe"]
+            keep = frame.index[(frame["pre_rmspe"] <= limit) | frame["treated"]]
+        return self._plot(ax, kind="gaps", keep=keep, labels=labels)
 
-    def _plot(self, ax: Any | None, *, kind: Literal["gaps", "ratios"], max_pre_rmspe_ratio: float | None,
+    def _plot(self, ax: Any | None, *, kind: Literal["gaps", "ratios"], keep: pd.Index | None,
               labels: dict[str, str] | None):
         import matplotlib.pyplot as plt
 
@@ -1071,10 +1428,8 @@ class PlaceboResult(Result):
             ax.set_xlabel(labels.get("ratio", "post/pre RMSPE ratio"))
             ax.tick_params(axis="y", labelsize=6)
         else:
-            keep = frame.index
-            if max_pre_rmspe_ratio is not None:
-                limit = max_pre_rmspe_ratio * frame.loc[self.treated, "pre_rmspe"]
-                keep = frame.index[(frame["pre_rmspe"] <= limit) | frame["treated"]]
+            if keep is None:
+                keep = frame.index
             placebo_label = labels.get("placebo", "placebos")
             for u in keep:
                 if u != self.treated:
@@ -1152,6 +1507,8 @@ def synthetic_control(
     n_starts: int = 6,
     n_random_starts: int = 20,
     seed: int = 0,
+    v: Mapping[str, float] | None = None,
+    cross_validation: CrossValidation | None = None,
 ) -> SyntheticControlResult:
     """Synthetic control estimate of a treatment effect on one unit.
 
@@ -1193,12 +1550,27 @@ def synthetic_control(
         Basque data: Catalonia 0.63, Baleares 0.22, Madrid 0.15, pre-RMSPE
         0.065 instead of 0.094), which shows how flat and multi-modal this
         objective is; compare both when the weights matter.
+    v
+        A given V instead of a searched one, as R Synth's ``custom.v``: a
+        mapping from predictor name (:attr:`Predictor.name`, e.g.
+        ``"beer (1984-1988)"``) to weight, one for every predictor; the
+        weights are normalised to sum 1 and apply to the standardised
+        predictors. Only W is then fitted.
+    cross_validation
+        A :class:`CrossValidation`: V is chosen out of sample as in ADH
+        (2015): the training-period predictors' synthetic control must
+        predict the outcome over the validation periods; W then comes from
+        ``predictors`` with that V. The result reports ``validation_rmspe``
+        and ``validation_weights``. Placebo and leave-one-out refits repeat
+        the whole procedure; an in-time placebo searches V by the pre-period
+        fit instead (its training predictors would have to move back too).
 
     Returns
     -------
     SyntheticControlResult
-        ``weights``, ``gaps``, ``att``, ``pre_rmspe``, ``plot()``,
-        ``placebo()``, ``in_time_placebo()``, ``leave_one_out()``, ``sentence()``.
+        ``weights``, ``v``, ``gaps``, ``att``, ``pre_rmspe``, ``plot()``,
+        ``placebo()``, ``in_time_placebo()``, ``leave_one_out()``,
+        ``conformal()``, ``refit()``; ``call`` holds this call's arguments.
 
     Examples
     --------
@@ -1208,6 +1580,14 @@ def synthetic_control(
     ...                 ("cigsale", 1975), ("cigsale", 1980), ("cigsale", 1988)])
     >>> res.weights_table()
     """
+    # The call's arguments, for refit(); the data as a shallow copy (copy-on-write keeps it
+    # from the caller's later edits at no cost).
+    # Iterators once, here: _prepare and the stored call both read them.
+    predictors, donors, fit_periods = (
+        x if x is None or isinstance(x, (Sequence, range)) else list(x) for x in (predictors, donors, fit_periods)
+    )
+    locals_of_call = {name: value for name, value in locals().items() if name in _PARAMETERS}
+    locals_of_call["data"] = data.copy(deep=False) if isinstance(data, pd.DataFrame) else data
     problem, donor_list = _prepare(
         data,
         unit=unit,
@@ -1222,5 +1602,11 @@ def synthetic_control(
         n_searches=n_starts,
         search=search,
         seed=seed,
+        v=v,
+        cross_validation=cross_validation,
     )
-    return _result_from_fit(problem, treated, donor_list, outcome)
+    arguments = dict(locals_of_call)
+    return _result_from_fit(problem, treated, donor_list, outcome, CallArguments(arguments))
+
+
+_PARAMETERS = frozenset(inspect.signature(synthetic_control).parameters)
