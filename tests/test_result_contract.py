@@ -119,7 +119,9 @@ def instances() -> dict[type, Result]:
     donors = ["3401", "3405", "3411", "3412", "3415", "3418", "3421", "3430", "3431", "3432"]
     cf = counterfactual_analysis(population, read_municipality_hierarchy(table_path("hierarchy")), treated="3443",
                                  period_start=2010, donors=donors)
-    out += [cf, cf.compare(50.0, (10.0, 80.0))]
+    from evalkit.methods.counterfactual.analysis import robustness
+
+    out += [cf, cf.compare(50.0, (10.0, 80.0)), robustness(cf)]
     from evalkit.io.register import programme_register
     from evalkit.methods.counterfactual.portfolio_study import portfolio_study
 

@@ -14,8 +14,13 @@ from typing import Any
 
 import pandas as pd
 
-from evalkit.methods.counterfactual.analysis import CounterfactualAnalysis
-from evalkit.report.document import Chapter, Figure, Heading, Paragraph, Record, Table
+from evalkit.methods.counterfactual.analysis import (
+    PRE_FIT_GOOD_RMSPE,
+    ROBUST_POPULATION_FACTOR,
+    CounterfactualAnalysis,
+    robustness,
+)
+from evalkit.report.document import Chapter, Figure, Heading, Note, Paragraph, Record, Table
 from evalkit.report.words import Words
 
 __all__ = ["counterfactual", "triangulation", "counterfactual_method", "summary_context"]
@@ -60,6 +65,70 @@ def _figure(fig: Any, words: Words, caption: str, *, name: str, source: str | No
 
 def _context(analysis: CounterfactualAnalysis, municipality_name: str) -> dict[str, Any]:
     return {**analysis.context(), "name": municipality_name}
+
+
+def _p(value: float, words: Words) -> str:
+    """``p = 0.123`` or, below a thousandth, ``p < 0.001`` (as the templates' ``p`` macro)."""
+    return f"p < {words.number(0.001, 3)}" if value < 0.001 else f"p = {words.number(value, 3)}"
+
+
+def _estimators_table(analysis: CounterfactualAnalysis, words: Words) -> Table:
+    """Synthetic control (conformal 90 % set), synthetic DiD and DiD side by side, with their credibility."""
+    n = words.number
+    labels = {"synthetic_control": words._("Synthetic control"), "sdid": words._("Synthetic difference-in-differences"),
+              "did": words._("Difference-in-differences (two-way fixed effects)")}
+    frame = analysis.estimators()
+    why = {"synthetic_control": words._("Pre-period fit (RMSPE) below {limit}", limit=n(PRE_FIT_GOOD_RMSPE, 1)) if analysis.pre_fit_good
+           else words._("Poor pre-period fit (RMSPE above {limit})", limit=n(PRE_FIT_GOOD_RMSPE, 1)),
+           "sdid": words._("Shifted synthetic path fits before the start") if analysis.sdid_credible
+           else words._("Shifted synthetic path does not fit before the start"),
+           "did": words._("Parallel pre-trends not rejected") if analysis.did_credible
+           else words._("Parallel pre-trends rejected ({p})", p=_p(analysis.events.pretrend_p, words))}
+    table = pd.DataFrame({
+        words._("Estimate (index points)"): frame["att"].to_numpy(),
+        words._("90 % interval, lower"): frame["low"].to_numpy(),
+        words._("90 % interval, upper"): frame["high"].to_numpy(),
+        words._("p-value"): frame["p_value"].to_numpy(),
+        words._("Credible"): [words._("yes") if c else words._("no") for c in frame["credible"]],
+        words._("Why"): [why[e] for e in frame["estimator"]],
+    }, index=[labels[e] for e in frame["estimator"]])
+    numeric = list(table.columns[:4])
+    return Table.from_frame(
+        table, words._("Three estimates of the effect on the population index"), name="estimators",
+        number=words.number, formats={c: (lambda v: words.number(v, 2)) for c in numeric},
+        note=words._("Synthetic control: conformal interval and p-value (Chernozhukov, Wüthrich and Zhu 2021). "
+                     "Synthetic DiD: placebo standard error (Arkhangelsky et al. 2021). DiD: standard errors "
+                     "clustered by municipality, unreliable with one treated municipality (Conley and Taber 2011)."))
+
+
+def _robustness_table(analysis: CounterfactualAnalysis, words: Words) -> Table:
+    """One row per robustness check (Abadie 2021): ATT, pre-RMSPE, p-value, donors."""
+    checks = {
+        "main": words._("Main estimate"),
+        "leave_one_out": words._("Without the largest-weight donor"),
+        "no_structure_rules": words._("Donor pool without the structure rules"),
+        "wider_population": words._("Wider population range"),
+        "shorter_fit": words._("Shorter fit period"),
+        "sdid": words._("Synthetic difference-in-differences"),
+        "did": words._("Difference-in-differences (two-way fixed effects)"),
+    }
+    frame = robustness(analysis).to_frame()
+    lo, hi = analysis.population_range
+    frame["detail"] = frame["detail"].str.replace("-", "–", regex=False)  # year ranges take an en dash
+    frame.loc[frame["check"] == "wider_population", "detail"] = words._(
+        "{low} to {high} inhabitants", low=words.number(lo / ROBUST_POPULATION_FACTOR),
+        high=words.number(hi * ROBUST_POPULATION_FACTOR))
+    table = pd.DataFrame({
+        words._("Change"): frame["detail"].to_numpy(),
+        words._("Estimate (index points)"): frame["att"].to_numpy(),
+        words._("Pre-period RMSPE"): frame["pre_rmspe"].to_numpy(),
+        words._("p-value"): frame["p_value"].to_numpy(),
+        words._("Donors"): frame["n_donors"].to_numpy(),
+    }, index=[checks[c] for c in frame["check"]])
+    return Table.from_frame(
+        table, words._("Robustness of the estimate"), name="counterfactual_robustness", number=words.number,
+        formats={c: (lambda v: words.number(v, 2)) for c in table.columns[1:4]},
+        note=words._("Abadie (2021). p-values of the synthetic-control rows: conformal test of no effect."))
 
 
 def counterfactual(analysis: CounterfactualAnalysis, words: Words, *, municipality_name: str) -> Chapter:
@@ -112,28 +181,28 @@ def counterfactual(analysis: CounterfactualAnalysis, words: Words, *, municipali
         "Event study: deviation from the comparison municipalities year by year (95 % confidence interval)"),
         name="event_study")
 
-    did_table = analysis.did.tidy().set_index("term").rename(index={"att": words._("Effect after the start (ATT)")})
-    did_table.columns = [words._("Estimate"), words._("Standard error"), words._("t statistic"), words._("p-value"),
-                         words._("95 % CI, lower"), words._("95 % CI, upper")]
-    did_table.index.name = None
-    did_node = Table.from_frame(
-        did_table, words._("Difference-in-differences with municipality and year fixed effects"), name="did",
-        number=words.number, formats={c: (lambda v: words.number(v, 3)) for c in did_table.columns},
-        note=words._("Standard errors clustered by municipality. With one treated municipality they are unreliable "
-                     "(Conley and Taber 2011); the placebo test above gives more reliable inference."))
+    did_node = _estimators_table(analysis, words)
+    robust_node = _robustness_table(analysis, words)
 
+    ctx.update({f"robust_{k}": v for k, v in robustness(analysis).context().items() if k != "rows"})
     text = lambda name: Paragraph(words.text(f"final_evaluation/{name}", **ctx))  # noqa: E731
+    warning = ([Note(words.text("final_evaluation/counterfactual_approximate", **ctx), tone="warning")]
+               if analysis.treated_approximate else [])
     return Chapter.of(
         Heading(words._("Counterfactual: how did the municipality do?"), chapter="counterfactual"),
+        *warning,
         text("counterfactual_intro"),
         sc_figure,
         weights_table,
         text("counterfactual_weights"),
         placebo_figure,
         text("counterfactual_result"),
+        text("counterfactual_inference"),
         event_figure,
         did_node,
         text("counterfactual_did"),
+        robust_node,
+        text("counterfactual_robustness_text"),
         text("counterfactual_grade"),
         Record.of(analysis.figures()),
     )
@@ -184,7 +253,11 @@ def triangulation(analysis: CounterfactualAnalysis, net_effect: Any, words: Word
         words._("Placebo municipalities' gaps (middle {share})", share=words.percent(ctx["placebo_band_level"])):
             words._("{low} to {high} inhabitants", low=n(comparison.band_low_inhabitants),
                     high=n(comparison.band_high_inhabitants)),
+        words._("Minimum detectable effect ({share} of the placebo gaps)", share=words.percent(ctx["mde_level"])):
+            words._("{points} index points ≈ {people} inhabitants", points=n(analysis.mde, 1),
+                    people=n(analysis.mde_inhabitants)),
         words._("Placebo p-value"): n(analysis.placebo.p_value, 2),
+        words._("Conformal 90 % interval (index points)"): f"{n(ctx['ci_low'], 1)} – {n(ctx['ci_high'], 1)}",
         words._("Difference-in-differences (index points)"): did_value,
         words._("Evidence grade (Maryland scale)"): f"{analysis.grade.level} / 5",
         words._("Bottom-up against top-down"): verdicts[comparison.verdict],
@@ -221,17 +294,81 @@ def counterfactual_method(analysis: CounterfactualAnalysis, words: Words) -> Cha
          words._("Middle {share} of the placebo gaps, placebos fitted over {ratio} times worse left out",
                  share=pct(ctx["placebo_band_level"]), ratio=n(ctx["placebo_band_max_ratio"])),
          words._("Abadie, Diamond and Hainmueller (2010)")),
+        (words._("Conformal interval"), words._("{level}, constant effect, moving-block permutations of all {n} years",
+                                                 level=pct(ctx["ci_level"]), n=n(ctx["n_periods"])),
+         words._("Chernozhukov, Wüthrich and Zhu (2021)")),
+        (words._("Perfect pre-period fits among the placebos (RMSPE below {tol})", tol="10⁻⁶"),
+         n(ctx["perfect_prefits"]), words._("A perfectly fitted placebo has an infinite post/pre ratio")),
+        (words._("Placebo p-value, classic rank"), n(ctx["p_value"], 3), words._("Abadie, Diamond and Hainmueller (2010)")),
+        (words._("Placebo p-value without placebos fitted over {ratio} times worse (pre-MSPE)",
+                 ratio=n(ctx["placebo_band_max_ratio"])),
+         words._("{p} ({n} municipalities)", p=n(ctx["p_trimmed"], 3), n=n(ctx["n_trimmed_units"])),
+         words._("Abadie, Diamond and Hainmueller (2010)")),
+        (words._("Minimum detectable effect"),
+         words._("{share} quantile of the placebos' absolute mean gaps: {points} index points",
+                 share=pct(ctx["mde_level"]), points=n(ctx["mde"], 2)), "evalkit"),
+        (words._("Synthetic DiD standard error"), words._("Placebo, {reps} replications", reps=n(ctx["sdid_reps"])),
+         words._("Arkhangelsky et al. (2021)")),
         (words._("Donors named in the text from weight"), pct(ctx["named_weight"], 1), "evalkit"),
         (words._("Inhabitants per net job (triangulation)"), n(ctx["inhabitants_per_job"], 0 if float(ctx["inhabitants_per_job"]).is_integer() else 1),
-         words._("evalkit: an order of magnitude, not an estimate")),
+         words._("An assumption, not an estimate from a source: one worker kept per net job")),
     ]
     frame = pd.DataFrame(rows, columns=[words._("Choice"), words._("Value"), words._("Source")]).set_index(words._("Choice"))
-    return Chapter.of(
+    nodes = [
         Heading(words._("Counterfactual analysis"), level=3, chapter="appendix"),
         Paragraph(words.text("final_evaluation/method_counterfactual", **ctx)),
         Table.from_frame(frame, words._("Choices and thresholds of the counterfactual analysis"),
                          name="counterfactual_choices", number=words.number),
-    )
+    ]
+    if not analysis.donors_given:
+        nodes.append(_rules_table(analysis, words))
+        quality = analysis.panel_quality()
+        if len(quality):
+            reasons = [words.join([r for r, on in ((words._("approximate series (rebuilt from a split municipality)"), a),
+                                                    (words._("yearly change above {limit}", limit=pct(ctx["max_yearly_jump"])),
+                                                     j > ctx["max_yearly_jump"])) if on])
+                       for a, j in zip(quality["approximate"], quality["jump"])]
+            table = pd.DataFrame({words._("Municipality"): quality["municipality"].to_numpy(),
+                                  words._("Reason"): reasons,
+                                  words._("Largest yearly change"): quality["jump"].to_numpy()})
+            nodes.append(Table.from_frame(
+                table, words._("Municipalities left out of the donors for the quality of their series"),
+                name="counterfactual_panel_quality", number=words.number,
+                formats={table.columns[2]: (lambda v: pct(v, 1))}, index=False,
+                source=words._("Statistics Norway (SSB), table 07459")))
+    return Chapter.of(*nodes)
+
+
+def _rules_table(analysis: CounterfactualAnalysis, words: Words) -> Table:
+    """The default donor pool's rules, each with its setting and the municipalities it removed."""
+    n, pct = words.number, words.percent
+    counts = analysis.rule_counts()
+    settings = dict(analysis.rules)
+    lo, hi = settings["size"]
+    metro = settings["metropolitan"]
+    jump = settings["jump"]
+    described = {
+        "own_region": (words._("Outside the labour-market region"), analysis.region_name if settings["own_region"] else "–",
+                       "Abadie (2021)"),
+        "incomplete": (words._("Complete series"), words._("every year of the panel"), "Abadie (2021)"),
+        "size": (words._("Similar size"), words._("{low} to {high} inhabitants", low=n(lo), high=n(hi)), "Abadie (2021)"),
+        "metropolitan": (words._("Outside the metropolitan labour-market regions"), words.join(list(metro)) if metro else "–",
+                         "Gundersen & Juvkam (2013)"),
+        "approximate": (words._("Series not rebuilt from a split municipality"),
+                        words._("yes") if settings["approximate"] else words._("no"), "SSB / evalkit"),
+        "jump": (words._("No yearly change larger than"), pct(jump) if jump is not None else "–",
+                 words._("evalkit: larger changes are border changes, not development")),
+        "programme": (words._("No restructuring programme in the fit or effect years"),
+                      words._("yes") if settings["programme"] else words._("no"), words._("evalkit's programme register")),
+        "excluded": (words._("Left out by the evaluation"), n(len(settings["excluded"])), ""),
+    }
+    rows = [(described[r][0], described[r][1], n(counts[r]), described[r][2]) for r in counts]
+    frame = pd.DataFrame(rows, columns=[words._("Rule"), words._("Setting"), words._("Municipalities removed"),
+                                        words._("Source")]).set_index(words._("Rule"))
+    return Table.from_frame(frame, words._("Rules of the default donor pool, in the order applied"),
+                            name="counterfactual_donor_rules", number=words.number,
+                            note=words._("Each municipality is counted under the first rule it fails. {n} donors remain.",
+                                         n=n(len(analysis.donors))))
 
 
 def summary_context(analysis: CounterfactualAnalysis) -> dict[str, Any]:
