@@ -43,7 +43,7 @@ def test_maryland_grade():
     assert maryland_grade("did").level == 2
     assert maryland_grade("before_after").level == 1
     assert maryland_grade("rct").level == 5
-    assert "nivå 3" in maryland_grade("did", pre_period_match=True).sentence("nb")
+    assert "comparison group that matched" in maryland_grade("did", pre_period_match=True).description
     with pytest.raises(InputError, match="design"):
         maryland_grade("anecdote")
 
@@ -51,12 +51,12 @@ def test_maryland_grade():
 def test_triangulation():
     t = triangulate(120, 150, bottom_up_interval=(80, 160))
     assert t.agree is True
-    assert "agree" in t.sentence("en") and "stemmer overens" in t.sentence("nb")
+    assert t.summary().endswith("agree")
     t = triangulate(120, 500, bottom_up_interval=(80, 160), top_down_band=(-100, 100))
     assert t.agree is False
-    assert "spriker" in t.sentence("nb")
+    assert t.summary().endswith("disagree")
     t = triangulate(120, -2.5, unit_top_down="index points")
-    assert t.agree is None and "different things" in t.sentence("en")
+    assert t.agree is None and t.summary().endswith("not comparable")
     assert triangulate(120, None).agree is None
     assert t.to_frame().shape == (2, 5)
 

@@ -94,7 +94,7 @@ def test_event_study_leads_flat_and_lags_show_effect():
     assert es.pretrend_p > 0.01
     fig, ax = es.plot()
     assert ax.collections or ax.lines
-    assert "parallel" in es.sentence("en")
+    assert "pre-trend test" in es.summary()
 
 
 def test_event_study_detects_pretrend():

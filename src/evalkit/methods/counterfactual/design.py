@@ -22,7 +22,6 @@ import numpy as np
 import pandas as pd
 
 from evalkit.results import Result
-from evalkit.report import i18n
 from evalkit.errors import InputError
 
 __all__ = [
@@ -36,7 +35,6 @@ __all__ = [
     "counterfactual_figures",
 ]
 
-Language = Literal["nb", "en"]
 
 #: Gjøvikregionen, BA region 18 (2024 codes): Gjøvik, Østre Toten, Vestre Toten, Søndre Land, Nordre Land.
 GJOVIKREGIONEN = ("3407", "3442", "3443", "3447", "3448")
@@ -138,26 +136,14 @@ def outcome_index(
 
 # --------------------------------------------------------------------------- Maryland scale
 
-_LEVELS: dict[int, dict[str, str]] = {
-    1: {
-        "en": "correlation or before-after without a comparison group",
-        "nb": "samvariasjon eller før-etter uten sammenligningsgruppe",
-    },
-    2: {
-        "en": "comparison with untreated units, without a credible pre-period match",
-        "nb": "sammenligning med ubehandlede enheter, uten troverdig likhet før tiltaket",
-    },
-    3: {
-        "en": "before-after with a comparison group that matched before the start "
-        "(difference-in-differences, synthetic control)",
-        "nb": "før-etter med en sammenligningsgruppe som fulgte samme utvikling før oppstart "
-        "(forskjell-i-forskjeller, syntetisk kontroll)",
-    },
-    4: {
-        "en": "quasi-random assignment (instrument, discontinuity)",
-        "nb": "kvasi-tilfeldig tildeling (instrument, diskontinuitet)",
-    },
-    5: {"en": "randomised controlled trial", "nb": "randomisert kontrollert forsøk"},
+#: What each level of the Maryland Scientific Methods Scale means (Sherman et al. 1997), as a data label;
+#: a report says it in its own language (template ``final_evaluation/counterfactual_grade``).
+LEVELS: dict[int, str] = {
+    1: "correlation or before-after without a comparison group",
+    2: "comparison with untreated units, without a credible pre-period match",
+    3: "before-after with a comparison group that matched before the start (difference-in-differences, synthetic control)",
+    4: "quasi-random assignment (instrument, discontinuity)",
+    5: "randomised controlled trial",
 }
 
 _DESIGN_LEVEL = {
@@ -242,35 +228,17 @@ class MarylandGrade(Result):
     design: str
     reasons: tuple[str, ...]
 
-    def description(self, language: Language = "en") -> str:
-        return _LEVELS[self.level][language]
+    @property
+    def description(self) -> str:
+        return LEVELS[self.level]
 
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame(
-            {"level": [self.level], "design": [self.design], "description": [self.description("en")]}
+            {"level": [self.level], "design": [self.design], "description": [self.description]}
         )
 
     def summary(self) -> str:
-        return f"Maryland SMS level {self.level}: {self.description('en')}."
-
-    def sentence(self, language: Language = "en") -> str:
-        if language == "nb":
-            text = (
-                f"Evidensen er på nivå {self.level} av 5 på Maryland-skalaen ({self.description('nb')}). "
-                "Det betyr at resultatet viser utviklingen sammenlignet med et troverdig alternativ, men "
-                "ikke utelukker at andre forhold enn programmet forklarer forskjellen."
-                if self.level == 3
-                else f"Evidensen er på nivå {self.level} av 5 på Maryland-skalaen ({self.description('nb')})."
-            )
-        else:
-            text = (
-                f"The evidence is level {self.level} of 5 on the Maryland scale ({self.description('en')}). "
-                "It shows the development against a credible counterfactual, but cannot rule out that "
-                "something other than the programme explains the difference."
-                if self.level == 3
-                else f"The evidence is level {self.level} of 5 on the Maryland scale ({self.description('en')})."
-            )
-        return text
+        return f"Maryland SMS level {self.level}: {self.description}."
 
 
 def maryland_grade(
@@ -367,44 +335,10 @@ class Triangulation(Result):
         return pd.DataFrame(rows)
 
     def summary(self) -> str:
-        return self.sentence("en")
-
-    def sentence(self, language: Language = "en") -> str:
-        bu = i18n.number(self.bottom_up, language)
         if self.top_down is None:
-            if language == "nb":
-                return (
-                    f"Programmet er beregnet å ha gitt {bu} netto nye arbeidsplasser nedenfra; "
-                    "det finnes ikke noe sysselsettingsmål ovenfra å sammenligne med."
-                )
-            return (
-                f"Bottom-up, the programme is credited with {bu} net additional jobs; no top-down "
-                "employment estimate is available to compare with."
-            )
-        td = i18n.number(self.top_down, language)
-        if not self.comparable:
-            if language == "nb":
-                return (
-                    f"Nedenfra gir programmet {bu} netto nye arbeidsplasser; ovenfra er avviket fra den "
-                    f"kontrafaktiske utviklingen {td} ({self.unit_top_down}). Målene er ikke direkte "
-                    "sammenlignbare, så de kan verken bekrefte eller avkrefte hverandre."
-                )
-            return (
-                f"Bottom-up, the programme is credited with {bu} net additional jobs; top-down, the gap to "
-                f"the counterfactual is {td} ({self.unit_top_down}). The two measure different things, so "
-                "they can neither confirm nor contradict each other."
-            )
-        if language == "nb":
-            verdict = "stemmer overens" if self.agree else "spriker"
-            return (
-                f"Nedenfra gir programmet {bu} netto nye arbeidsplasser, ovenfra er gapet {td}: "
-                f"de to tilnærmingene {verdict}."
-            )
-        verdict = "agree" if self.agree else "disagree"
-        return (
-            f"Bottom-up, the programme is credited with {bu} net additional jobs; top-down, the gap is "
-            f"{td}: the two approaches {verdict}."
-        )
+            return f"bottom-up {self.bottom_up:.1f} net additional jobs; no top-down estimate"
+        verdict = "not comparable" if not self.comparable else ("agree" if self.agree else "disagree")
+        return f"bottom-up {self.bottom_up:.1f} net additional jobs, top-down gap {self.top_down:.1f}: {verdict}"
 
 
 def triangulate(

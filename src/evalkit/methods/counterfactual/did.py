@@ -257,20 +257,6 @@ class DiDResult(Result):
             f"{clusters}), 95% CI [{lo:.3f}, {hi:.3f}], n = {self.n_obs}.{warning}"
         )
 
-    def sentence(self, language: Literal["nb", "en"] = "en") -> str:
-        lo, hi = self.conf_int()
-        if language == "nb":
-            def f(x: float) -> str:
-                return f"{x:.2f}".replace(".", ",").replace("-", "\u2212")
-            return (
-                f"Forskjell-i-forskjeller-estimatet er {f(self.att)} (standardfeil {f(self.se)}; "
-                f"95 % konfidensintervall {f(lo)} til {f(hi)})."
-            )
-        return (
-            f"The difference-in-differences estimate is {self.att:.2f} (s.e. {self.se:.2f}; "
-            f"95% CI {lo:.2f} to {hi:.2f})."
-        )
-
 
 def did(
     data: pd.DataFrame,
@@ -433,20 +419,6 @@ class EventStudyResult(Result):
         return (
             f"Event study on {self.outcome} (reference {self.reference}, {self.vcov} s.e.s): "
             f"pre-trend test chi2({self.pretrend_df}) = {self.pretrend_stat:.2f}, p = {self.pretrend_p:.3f}."
-        )
-
-    def sentence(self, language: Literal["nb", "en"] = "en", alpha: float = 0.05) -> str:
-        ok = self.pretrend_p >= alpha
-        if language == "nb":
-            p = f"{self.pretrend_p:.3f}".replace(".", ",")
-            return (
-                "Testen for ulike trender før oppstart "
-                + ("avviser ikke" if ok else "avviser")
-                + f" parallelle trender (p = {p})."
-            )
-        return (
-            "The pre-trend test " + ("does not reject" if ok else "rejects")
-            + f" parallel trends before the start (p = {self.pretrend_p:.3f})."
         )
 
     def get_plot_data(self) -> pd.DataFrame:
