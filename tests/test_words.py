@@ -59,3 +59,20 @@ def test_numbers_and_lists_follow_the_language():
     assert Words("nb").join(["a", "b", "c"]) == "a, b og c"
     assert Words("en").percent(0.6) == "60%"
     assert Words("nb").number(float("inf")) == "∞"
+
+
+def test_a_name_from_the_evaluation_file_is_text_in_the_report(tmp_path):
+    """A municipality name with a link and a newline plus '## ...' makes no live link and no fake chapter."""
+    from conftest import write_programme
+    from evalkit.io.programme import load_programme
+    from evalkit.methods.descriptive.portfolio import portfolio
+    from evalkit.report.chapters import final_evaluation as fe
+    from evalkit.report.document import Paragraph
+    from evalkit.report.html import markdown_html
+
+    funds = portfolio(load_programme(write_programme(tmp_path)))
+    hostile = "Testby [klikk](http://evil.example)\n## Falsk kapittel"
+    chapter = fe.background(funds, Words("nb"), municipality_name=hostile, period=(2010, 2011), jobs_lost=100.0)
+    html = "".join(markdown_html(node.markdown) for node in chapter if isinstance(node, Paragraph))
+    assert "Falsk kapittel" in html and "[klikk](http://evil.example)" in html
+    assert "<a " not in html and "<h2" not in html and "<h1" not in html
