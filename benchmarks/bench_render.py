@@ -125,7 +125,8 @@ def main() -> None:
     for name, values in times.items():
         rest = [t - c for t, c in zip(values, cells[name])]
         print(f"{name:<16} {statistics.median(values):9.2f} {min(values):7.2f} {max(values):7.2f} "
-              f"{statistics.median(cells[name]):11.2f} {statistics.median(rest):7.2f}")
+              f"{statistics.median(cells[name]):11.2f} {statistics.median(rest):7.2f}   runs: "
+              + " ".join(f"{v:.2f}" for v in values))
     for name, goal in (("vestre-toten", 2.0), ("warm re-render", 1.3)):
         ratios = [a / b for a, b in zip(times[name], times["empty notebook"])]
         ratio = statistics.median(times[name]) / statistics.median(times["empty notebook"])
