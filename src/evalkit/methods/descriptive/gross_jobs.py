@@ -3,8 +3,8 @@
 Registered full-time equivalents, *new* and *secured* kept apart (secured
 jobs are never counted as net creation by default), against the programme's
 target; jobs the firms expect (survey) reported separately; and the cost per
-registered job. Definitions: ``docs/methods.md`` and the domain notes
-("Gross jobs", "Persistence and cost").
+registered job. Definitions: ``docs/data-model.md`` (the tables) and the
+README's "Methods and their sources".
 """
 
 from __future__ import annotations

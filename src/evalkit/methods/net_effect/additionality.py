@@ -28,7 +28,8 @@ from evalkit.methods.net_effect.attribution import JobAttribution, file_row, req
 from evalkit.errors import InputError
 
 #: Default additionality weight of each survey answer (``None``: excluded).
-#: The weights are evalkit's documented choice (docs/domain.md, "Additionality").
+#: The weights are evalkit's documented choice (no published Norwegian weights exist; Innovasjon Norge reports only
+#: the share saying support was decisive).
 DEFAULT_ANSWER_WEIGHTS: Mapping[str, float | None] = {
     "would_not_have_happened": 1.0,
     "later_and_smaller": 0.75,
@@ -204,7 +205,8 @@ def survey_deadweight(
     firm and project, the programme's grant to it, or 1); then
     deadweight :math:`= 1 - \\sum_i w_i a_i / \\sum_i w_i` over the valid answers.
     Method: Additionality Guide (deadweight from beneficiary surveys);
-    categories and default weights in ``docs/domain.md``.
+    categories and default weights in :data:`DEFAULT_ANSWER_WEIGHTS` (evalkit's documented choice:
+    no published Norwegian weights exist).
 
     Parameters
     ----------

@@ -6,7 +6,8 @@ count, persistence, the discount rate and the realisation rate of expected jobs.
 Each carries a central value (used for the point estimate) and a range (used by
 the Monte-Carlo and the tornado chart).
 
-Sources of the defaults (see ``docs/domain.md`` of the programme, "Methods"):
+Sources of the defaults (English Partnerships/HCA *Additionality Guide* ready-reckoner ranges; HM Treasury
+*Green Book*; UK DCLG appraisal guide for the national scale; Finansdepartementet for the discount rate):
 
 - leakage 10 % (0-75 %), displacement 25 % local / 50 % regional (0-100 %),
   substitution 0 % (0-10 %), multiplier 1.1 local (1.0-1.7), deadweight 25 %

@@ -283,9 +283,9 @@ def attribute_jobs(
     .. math:: A_f = J_f \\cdot \\frac{\\sum_{p \\in P_f} g_p / n_p}{\\sum_{p \\in P_f} B_p / n_p} \\le J_f,
 
     apportioned across its projects in proportion to :math:`g_p / n_p`.
-    With one project this is :math:`s_p J_f`.  Method: "Attribution" in
-    ``docs/domain.md`` (DFP Northern Ireland appraisal guidance on public
-    co-funding).
+    With one project this is :math:`s_p J_f`.  Method: DFP Northern Ireland
+    appraisal guidance on public co-funding ("all public funding sources must be
+    taken into account when assessing additionality").
 
     Parameters
     ----------

@@ -131,7 +131,7 @@ def published_benchmarks(gbp_nok: float | None = None) -> pd.DataFrame:
         NOK per GBP to convert the UK figures; ``None`` leaves the NOK column empty
         (state the rate and its date in the report if you convert).
 
-    Sources (docs/domain.md, "Persistence and cost"): NAO on the Regional
+    Sources: NAO on the Regional
     Development Agencies (physical regeneration, about GBP 60 000 per job); SQW for
     Scottish Enterprise (inward investment, net GBP 14 000 per job);
     Distriktssenteret (restructuring programmes' cost per job similar to

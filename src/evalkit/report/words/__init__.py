@@ -34,6 +34,8 @@ from evalkit.errors import InputError
 
 #: The languages a report can be written in: bokmål, nynorsk, English.
 LANGUAGES = ("nb", "nn", "en")
+#: The language of the catalogue's message ids: it needs no translation.
+SOURCE_LANGUAGE = "en"
 #: Babel locale of each language (number marks, list words).
 LOCALES = {"nb": "nb_NO", "nn": "nn_NO", "en": "en_GB"}
 #: Characters that would start Markdown markup inside a sentence.
@@ -111,7 +113,7 @@ class Words:
         """A label in the report's language (English message id; ``{name}`` fields filled from ``values``)."""
         text = catalogue(self.language).get((context, message))
         if text is None:
-            if self.language != "en":
+            if self.language != SOURCE_LANGUAGE:
                 raise KeyError(f"no {self.language} translation of {message!r} (context {context!r}) in the catalogue")
             text = message
         return text.format(**values) if values else text
