@@ -132,11 +132,14 @@ def test_shown_parts_add_up_and_say_about_when_rounding_moves_the_total(tiny):
 def test_counterfactual_sentence_only_with_its_context(tiny):
     words = Words("nn")
     without = fe.summary(tiny.funds, tiny.gross, tiny.target, tiny.net_effect, tiny.cost_registered, words)
-    context = {"treated_name": "Testby", "period_start": 2010, "att": -2.34, "p_value": 0.72}
+    context = {"treated_name": "Testby", "period_start": 2010, "att": -2.34, "p_value": 0.72, "has_conformal": True, "ci_low": -5.0, "ci_high": 1.5, "ci_finite": True, "ci_level": 0.9, "ci_covers_zero": True, "mde": 5.9, "mde_inhabitants": 751.0}
     with_it = fe.summary(tiny.funds, tiny.gross, tiny.target, tiny.net_effect, tiny.cost_registered, words,
                          counterfactual_context=context)
     assert len(with_it.of_kind(Paragraph)) == len(without.of_kind(Paragraph)) + 1
     assert "2,3 indekspoeng under" in with_it.of_kind(Paragraph)[-1].markdown
+    # The headline interval is the conformal one, and the design says what it could have detected.
+    assert "1,5 indekspoeng og omfattar null (inga verknad)" in with_it.of_kind(Paragraph)[-1].markdown
+    assert "751 innbyggjarar" in with_it.of_kind(Paragraph)[-1].markdown
 
 
 def test_background_leaves_out_what_the_evaluation_does_not_give(tiny):
@@ -247,7 +250,7 @@ def test_every_template_renders_in_every_language(tiny, tiny_folder, monkeypatch
         _all_chapters(tiny, words, jobs_lost=10, jobs_lost_share=0.5)
         _all_chapters(national, words)
         fe.summary(tiny.funds, tiny.gross, tiny.target, tiny.net_effect, tiny.cost_registered, words,
-                   counterfactual_context={"treated_name": "X", "period_start": 2010, "att": 1.0, "p_value": 0.01})
+                   counterfactual_context={"treated_name": "X", "period_start": 2010, "att": 1.0, "p_value": 0.01, "has_conformal": True, "ci_low": -5.0, "ci_high": 1.5, "ci_finite": True, "ci_level": 0.9, "ci_covers_zero": True, "mde": 5.9, "mde_inhabitants": 751.0})
         ek.net_effect_method(tiny.net_effect, language=language)
     for language in LANGUAGES:
         have = {t for t in Words(language).templates() if t.startswith("final_evaluation/")}

@@ -29,7 +29,8 @@ __all__ = ["counterfactual", "triangulation", "counterfactual_method", "summary_
 SUMMARY_KEYS = (
     "treated_name", "period_start", "base_year", "last_year", "population", "n_donors", "att", "att_abs", "above",
     "gap_inhabitants", "gap_inhabitants_abs", "pre_fit_good", "p_value", "p_level", "did_att", "did_credible",
-    "pretrend_rejected", "grade_level",
+    "pretrend_rejected", "grade_level", "has_conformal", "ci_low", "ci_high", "ci_finite", "ci_level", "ci_covers_zero",
+    "mde", "mde_inhabitants",
 )
 
 
