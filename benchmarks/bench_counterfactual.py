@@ -1,11 +1,11 @@
 """Benchmark: evalkit's synthetic control vs diff-diff's, measured in the same run.
 
-Three cases (issue 4 targets):
+Three cases:
   1. Prop 99 fit with ADH predictors (target <= 1 s, published weights);
   2. Prop 99 full in-space placebo, 39 units (target <= 30 s);
   3. outcome-only synthetic control with full placebo over the SSB population
      panel (all municipalities with 2005-2026 data, index 2009 = 100; target <= 10 s).
-A fourth (issue 5) is the final evaluation notebook's counterfactual cell:
+A fourth is the final evaluation notebook's counterfactual cell:
   4. Vestre Toten, predictors (three age shares 2005-2009, the index in 2005
      and 2007), donors of 5 000-40 000 inhabitants outside the region: fit and
      placebo, serial and with n_jobs=2 (ratio serial / 2 processes), and with
@@ -33,7 +33,6 @@ import time
 import warnings
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 

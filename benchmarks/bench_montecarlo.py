@@ -7,7 +7,7 @@ The baseline does the same draws one at a time in plain Python (``random``); it 
 timed on 10 000 draws and scaled x10 (it is linear in the draws), to keep the run short.
 Both run interleaved, REPEATS times; the table shows median and min-max and the ratio of
 medians, and the 5/95 % quantiles of both so one can see they compute the same thing.
-Issue 3's target: 100 000 draws with bootstrap in <= 0.5 s.
+Goal: 100 000 draws with bootstrap in <= 0.5 s.
 
 Run: ``.venv/bin/python benchmarks/bench_montecarlo.py`` (or ``make bench``).
 """

@@ -1,4 +1,4 @@
-"""Tiny hand-made frames for the net-effect tests (issue 3); figures are computed by hand in the tests.
+"""Tiny hand-made frames for the net-effect tests; figures are computed by hand in the tests.
 
 Firm F has three co-funded projects, firm G one, firm H a pre-study without jobs,
 firm K a project and no survey answer.

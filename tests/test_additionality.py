@@ -1,4 +1,4 @@
-"""Additionality (issue 3): gross-to-net step table, survey deadweight, assumptions."""
+"""Additionality: gross-to-net step table, survey deadweight, assumptions."""
 
 from __future__ import annotations
 
@@ -231,7 +231,7 @@ def test_defaults_as_in_domain():
     assert assumptions_for().to_frame().loc["leakage", "high"] == 0.75
 
 
-# -- row numbers are the file's rows (issue 6) ---------------------------------------------------
+# -- row numbers are the file's rows ---------------------------------------------------
 
 SURVEY_WITH_BLANK_ROW = (
     "org_number,project_id,answer,expected_jobs\n"

@@ -1,4 +1,4 @@
-"""Job attribution (issue 3): hand-computed cases, errors and properties."""
+"""Job attribution: hand-computed cases, errors and properties."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Cost per job (issue 3): present values, job-years, leverage, benchmarks, properties."""
+"""Cost per job: present values, job-years, leverage, benchmarks, properties."""
 
 from __future__ import annotations
 

@@ -119,7 +119,7 @@ def test_shipped_panel_and_hierarchy():
     assert set(region) == {"3407", "3442", "3443", "3447", "3448"}
 
 
-# --- robustness (issue 6): every bad file is one InputError naming file, row and column ------------
+# --- robustness: every bad file is one InputError naming file, row and column ------------
 
 EXPORT_2024 = EXPORTS / "ssb07459_persons_by_age_gjovikregionen_2024.csv"  # title line, blank line, header on line 3
 HEADER = '"region";"age";"Persons 2019"\n'

@@ -1,4 +1,4 @@
-"""Uncertainty (issue 3): Monte-Carlo, survey bootstrap, tornado and the results.json figures."""
+"""Uncertainty: Monte-Carlo, survey bootstrap, tornado and the results.json figures."""
 
 from __future__ import annotations
 

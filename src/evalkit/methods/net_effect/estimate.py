@@ -1,6 +1,6 @@
 """The net effect of a programme in one call: attribution, additionality, cost, uncertainty.
 
-:func:`estimate_net_effect` runs the chain of issue 3 on a programme (anything with the
+:func:`estimate_net_effect` runs the whole net-effect chain on a programme (anything with the
 ``.budget .projects .participants .jobs .survey`` frames of
 ``docs/data-model.md``, e.g. ``evalkit.load_programme(folder)``) and returns the
 parts; :func:`net_effect_figures` gives the flat ``results.json`` figures.
@@ -87,7 +87,7 @@ NET_EFFECT_FIGURES: tuple[str, ...] = (
 
 @dataclass(frozen=True, eq=False, repr=False)
 class NetEffect(Result):
-    """Everything issue 3 computes for one programme."""
+    """Everything the net-effect chain computes for one programme."""
 
     attribution: JobAttribution
     survey: SurveyDeadweight | None
