@@ -26,7 +26,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from evalkit.results import Result
+from evalkit.results import NormalEstimate, Result
 from evalkit.errors import InputError
 
 __all__ = ["DiDResult", "EventStudyResult", "did", "event_study"]
@@ -194,7 +194,7 @@ def _fit_two_way(
 
 
 @dataclass(frozen=True, eq=False, repr=False)
-class DiDResult(Result):
+class DiDResult(NormalEstimate, Result):
     """A difference-in-differences estimate.
 
     ``att`` is the coefficient on treated x post; ``se`` its standard error
@@ -212,33 +212,6 @@ class DiDResult(Result):
     n_treated_units: int | None
     design: str
     cell_means: pd.DataFrame | None
-
-    def conf_int(self, level: float = 0.95) -> tuple[float, float]:
-        """Normal-approximation confidence interval for ``att``."""
-        from scipy import stats  # here: scipy.stats costs ~0.3 s at import
-
-        z = stats.norm.ppf(0.5 + level / 2)
-        return self.att - z * self.se, self.att + z * self.se
-
-    @property
-    def p_value(self) -> float:
-        from scipy import stats  # here: scipy.stats costs ~0.3 s at import
-
-        return float(2 * stats.norm.sf(abs(self.att / self.se))) if self.se > 0 else float("nan")
-
-    def tidy(self, level: float = 0.95) -> pd.DataFrame:
-        lo, hi = self.conf_int(level)
-        return pd.DataFrame(
-            {
-                "term": ["att"],
-                "estimate": [self.att],
-                "std_error": [self.se],
-                "statistic": [self.att / self.se if self.se > 0 else np.nan],
-                "p_value": [self.p_value],
-                "conf_low": [lo],
-                "conf_high": [hi],
-            }
-        )
 
     def to_frame(self) -> pd.DataFrame:
         return self.tidy()

@@ -52,7 +52,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.errors import InputError
-from evalkit.results import Result
+from evalkit.results import NormalEstimate, Result
 
 __all__ = ["SyntheticDiD", "synthetic_did"]
 
@@ -322,7 +322,7 @@ def _jackknife_se(Y, N0, T0, omega, lam) -> float:
 
 
 @dataclass(frozen=True, eq=False)
-class SyntheticDiD(Result):
+class SyntheticDiD(NormalEstimate, Result):
     """A synthetic difference-in-differences estimate.
 
     ``att`` is the SDID estimate of the average effect on the treated over the
@@ -372,35 +372,8 @@ class SyntheticDiD(Result):
         post = self.paths.iloc[self.n_pre :]
         return (post["treated"] - post["synthetic_shifted"]).rename("effect")
 
-    def conf_int(self, level: float = 0.95) -> tuple[float, float]:
-        """Normal-approximation interval ``att -/+ z se`` (Arkhangelsky et al. 2021, section 5)."""
-        from scipy import stats
-
-        z = float(stats.norm.ppf(0.5 + level / 2))
-        return self.att - z * self.se, self.att + z * self.se
-
-    @property
-    def p_value(self) -> float:
-        from scipy import stats
-
-        if not (self.se > 0):
-            return float("nan")
-        return float(2 * stats.norm.sf(abs(self.att / self.se)))
-
-    def tidy(self, level: float = 0.95) -> pd.DataFrame:
-        lo, hi = self.conf_int(level)
-        return pd.DataFrame(
-            {
-                "term": ["att"],
-                "estimate": [self.att],
-                "std_error": [self.se],
-                "statistic": [self.att / self.se if self.se > 0 else np.nan],
-                "p_value": [self.p_value],
-                "conf_low": [lo],
-                "conf_high": [hi],
-                "se_method": [self.se_method],
-            }
-        )
+    def _tidy_extra(self) -> dict[str, Any]:
+        return {"se_method": self.se_method}
 
     def to_frame(self) -> pd.DataFrame:
         """By period: treated mean, synthetic, shifted synthetic, effect, time weight (a copy)."""
