@@ -667,7 +667,7 @@ def _execute(evaluation: Evaluation, parameters: dict[str, Any], staging: Path, 
 
     executed = staging / "report.ipynb"
     try:
-        with _cache_for_kernel(target):
+        with _kernel_environment(target):
             papermill.execute_notebook(
                 str(evaluation.notebook),
                 str(executed),
@@ -714,23 +714,30 @@ def _write_report(notebook: nbformat.NotebookNode, staging: Path, evaluation: Ev
     return figures_of(items)
 
 
+#: The kernel's linear algebra runs on one thread: the same inputs then give the same figures to the last
+#: digit whatever the machine's core count (a threaded BLAS sums in another order), and small solves are
+#: faster on one thread on small machines. Set them yourself to override.
+KERNEL_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
 @contextlib.contextmanager
-def _cache_for_kernel(target: Path):
-    """Give the kernel a cache folder (``EVALKIT_CACHE``): ``.cache/`` beside the report folder, unless set.
+def _kernel_environment(target: Path):
+    """The kernel's environment: a cache folder (``EVALKIT_CACHE``, ``.cache/`` beside the report folder) and
+    one BLAS thread (:data:`KERNEL_THREADS`), each unless already set.
 
     The kernel inherits this process's environment when it starts; the
-    variable is restored afterwards. See :mod:`evalkit.run.cache`.
+    variables are restored afterwards. See :mod:`evalkit.run.cache`.
     """
     from evalkit.run.cache import CACHE_ENV, DEFAULT_FOLDER
 
-    if CACHE_ENV in os.environ:
-        yield
-        return
-    os.environ[CACHE_ENV] = str(target.parent / DEFAULT_FOLDER)
+    defaults = {CACHE_ENV: str(target.parent / DEFAULT_FOLDER)} | {name: "1" for name in KERNEL_THREADS}
+    added = [name for name in defaults if name not in os.environ]
+    os.environ.update({name: defaults[name] for name in added})
     try:
         yield
     finally:
-        os.environ.pop(CACHE_ENV, None)
+        for name in added:
+            os.environ.pop(name, None)
 
 
 def _first_line(text: str) -> str:
