@@ -1,4 +1,4 @@
-"""Number formats follow the report's language (Babel), the one formatter every module uses."""
+"""Number formats follow the report's language (Babel, through the one formatter, Words), and chart ticks too."""
 
 from __future__ import annotations
 
@@ -8,36 +8,36 @@ import pytest
 
 from evalkit import InputError
 from evalkit.report import i18n
+from evalkit.report.words import Words
 
 
 def test_norwegian_and_english_numbers():
-    assert i18n.number(1234567, "nb") == "1\u00a0234\u00a0567"
-    assert i18n.number(1234.56, "en", 1) == "1,234.6"
-    assert i18n.number(0.5, "nb", 2) == "0,50"
-    assert i18n.percent(0.6, "nb") == "60\u00a0%"
-    assert i18n.percent(0.6, "en") == "60%"
-    assert i18n.nok(17_500_000, "nb") == "17,5 mill. kr"
-    assert i18n.nok(17_500_000, "en") == "NOK 17.5 million"
+    nb, en = Words("nb"), Words("en")
+    assert nb.number(1234567) == "1\u00a0234\u00a0567"
+    assert en.number(1234.56, 1) == "1,234.6"
+    assert nb.number(0.5, 2) == "0,50"
+    assert nb.percent(0.6) == "60\u00a0%"
+    assert en.percent(0.6) == "60%"
+    assert nb.nok(17_500_000) == "17,5 mill. kr"
+    assert en.nok(17_500_000) == "NOK 17.5 million"
 
 
 def test_missing_and_infinite_values_read_as_signs():
-    assert i18n.number(None, "nb") == "–"
-    assert i18n.number(math.nan, "en") == "–"
-    assert i18n.number(math.inf, "nb") == "∞"
-    assert i18n.number(-math.inf, "en") == "-∞"
+    assert Words("nb").number(None) == "–"
+    assert Words("en").number(math.nan) == "–"
+    assert Words("nb").number(math.inf) == "∞"
+    assert Words("en").number(-math.inf) == "-∞"
 
 
 def test_unknown_language_names_the_parameter():
     with pytest.raises(InputError, match="parameter 'language'"):
-        i18n.number(1, "de")
+        Words("de")
 
 
-def test_nynorsk_and_the_one_formatter():
-    from evalkit.report.words import Words
-
+def test_nynorsk():
     assert i18n.LANGUAGES == ("nb", "nn", "en")
-    assert i18n.nok(17_500_000, "nn") == Words("nn").nok(17_500_000) == "17,5 mill. kr"
-    assert i18n.percent(0.25, "nn", 1) == "25,0\u00a0%"
+    assert Words("nn").nok(17_500_000) == "17,5 mill. kr"
+    assert Words("nn").percent(0.25, 1) == "25,0\u00a0%"
 
 
 def test_axis_ticks_show_the_decimals_they_need():

@@ -32,7 +32,7 @@ def test_defaults_cite_the_additionality_guide_and_r109_and_the_survey(programme
     assert table.loc["Persistence", "Choice"] == f"3{NBSP}years"
     # The tiny survey: 'later' (0.5) and 'would not have happened' (1.0), weighted by attributed jobs.
     assert table.loc["Deadweight", "Source"].startswith("the firm survey: 2 answers from 2 of ")
-    assert table.loc["Deadweight", "Choice"] == ek.i18n.percent(effect.net.factors["deadweight"], "en", 1 if
+    assert table.loc["Deadweight", "Choice"] == ek.Words("en").percent(effect.net.factors["deadweight"], 1 if
                                                                 round(effect.net.factors["deadweight"] * 100, 6) % 1 else 0)
     assert table.loc["Attribution", "Choice"] == "programme's share of public funding"
 

@@ -7,7 +7,7 @@ checks the result against ``src/evalkit/data/ssb/municipality_hierarchy_b2024.cs
 
 Run from the repository root::
 
-    python data/programmes/build_register.py
+    .venv/bin/python data/programmes/build_register.py
 """
 
 from __future__ import annotations
@@ -16,21 +16,13 @@ import csv
 import sys
 from pathlib import Path
 
+from evalkit.io.register import COLUMNS
+from evalkit.io.ssb import default_data_dir
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
-SSB = ROOT / "src" / "evalkit" / "data" / "ssb"
+SSB = default_data_dir()
 
-COLUMNS = [
-    "programme_id",
-    "name",
-    "municipality_codes",
-    "first_year",
-    "last_year",
-    "source_publisher",
-    "source_title",
-    "source_url",
-    "source_quote",
-]
 
 
 def _redistricting() -> list[dict[str, str]]:

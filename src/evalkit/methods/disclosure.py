@@ -176,7 +176,7 @@ class ProtectedTable(Result):
 
         The published frame mixes numbers and ``":"`` (object dtype), so a
         renderer that formats numeric columns would not see numbers; this
-        gives it finished cells, e.g. ``formatted(i18n.nok)``.
+        gives it finished cells, e.g. ``formatted(words.nok)``.
         """
         return self.published.map(lambda v: v if v == SUPPRESSED else number_format(float(v)))
 

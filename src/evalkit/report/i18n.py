@@ -1,8 +1,7 @@
-"""Number formats and category names of a report, as short functions of a language.
+"""Category names and chart labels of a report, as short functions of a language.
 
-Older code and notebooks call ``i18n.number(v, language)``; the one
-implementation is :class:`evalkit.report.words.Words` (Babel, CLDR locale
-data), so ``1 234``, ``60 %`` and ``17,5 mill. kr`` are made in one place.
+Numbers are formatted in one place, :class:`evalkit.report.words.Words`
+(Babel, CLDR locale data: ``1 234``, ``60 %``, ``17,5 mill. kr``).
 
 Categories of the data model are written in Norwegian in the data
 (``projects.type``: ``forstudie``, ...; ``projects.sector``: ``Industri``, ...).
@@ -19,27 +18,8 @@ from typing import Any
 from evalkit.report.words import LANGUAGES, Words, catalogue, check_language
 
 __all__ = [
-    "LANGUAGES", "category_name", "check_language", "nok", "number", "percent", "phase_name", "plot_labels",
-    "sector_name",
+    "LANGUAGES", "category_name", "check_language", "phase_name", "plot_labels", "sector_name",
 ]
-
-
-def number(value: float | None, language: str = "nb", decimals: int = 0) -> str:
-    """A number with the language's grouping and decimal mark (``1 234,5`` / ``1,234.5``).
-
-    Missing values read ``–`` and infinite ones ``∞`` (a cost per job with no jobs).
-    """
-    return Words(language).number(value, decimals)
-
-
-def percent(share: float | None, language: str = "nb", decimals: int = 0) -> str:
-    """A share as a percentage (``0.6`` -> ``60 %`` / ``60%``)."""
-    return Words(language).percent(share, decimals)
-
-
-def nok(value: float | None, language: str = "nb") -> str:
-    """An amount of NOK, in millions from one million (``17,5 mill. kr`` / ``NOK 17.5 million``)."""
-    return Words(language).nok(value)
 
 
 def _known(value: Any, context: str) -> bool:

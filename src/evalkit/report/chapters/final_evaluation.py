@@ -42,6 +42,7 @@ from evalkit.report.document import (
     Table,
     TitlePage,
 )
+from evalkit.report.i18n import category_name
 from evalkit.report.words import Words
 
 __all__ = [
@@ -82,69 +83,22 @@ def _whole(value: float) -> int:
     return int(math.floor(abs(value) + 0.5)) * (1 if value >= 0 else -1)
 
 
-def _phase_names(words: Words) -> dict[str, str]:
-    return {
-        "forstudie": words._("Pre-study", context="project type"),
-        "forprosjekt": words._("Pre-project", context="project type"),
-        "hovedprosjekt": words._("Main project", context="project type"),
-        "nettverk": words._("Network", context="project type"),
-        "kompetanse": words._("Competence programme", context="project type"),
-    }
-
-
-def _sector_names(words: Words) -> dict[str, str]:
-    return {
-        "Industri": words._("Industry", context="sector"),
-        "IKT": words._("ICT", context="sector"),
-        "Bioøkonomi": words._("Bioeconomy", context="sector"),
-        "Reiseliv": words._("Tourism", context="sector"),
-        "Handel og service": words._("Retail and services", context="sector"),
-        "Annet": words._("Other", context="sector"),
-        OTHER_SECTORS: words._("Other sectors", context="sector"),
-    }
-
-
 def category_label(value: Any, words: Words) -> Any:
     """A project type or sector of the data model as the report names it; any other value unchanged."""
     if not isinstance(value, str):
         return value
     if value == "Total":
         return words._("Total")
-    return _phase_names(words).get(value) or _sector_names(words).get(value, value)
-
-
-def _tick_formatter(words: Words) -> Any:
-    """Tick labels with the report language's marks (years ungrouped), for charts made here.
-
-    :class:`evalkit.report.style.LocaleFormatter` chooses the decimals and spots
-    year axes; only the number itself is written by ``words``.
-    """
-    from evalkit.report.style import LocaleFormatter  # matplotlib: only when a chart is drawn
-
-    class WordsFormatter(LocaleFormatter):
-        def __init__(self) -> None:  # no language check: ``words`` knows its language
-            self._decimals, self._years = 0, False
-
-        def __call__(self, value: float, pos: int | None = None) -> str:
-            if not math.isfinite(value):
-                return ""
-            if self._years and float(value).is_integer():
-                return str(int(value))
-            if abs(value) < 10 ** -(self._decimals + 3):
-                value = 0.0  # no "-0"
-            return words.number(value, self._decimals)
-
-    return WordsFormatter()
+    if value == OTHER_SECTORS:
+        return words._("Other sectors", context="sector")
+    return category_name(value, words.language)
 
 
 def _figure(fig: Any, caption: str, words: Words, *, name: str, source: str | None = None) -> Figure:
-    from matplotlib.ticker import ScalarFormatter
+    """A chart as a figure node, its tick labels in the report's language."""
+    from evalkit.report.style import localise_axes  # matplotlib: only when a chart is drawn
 
-    for ax in fig.axes:
-        for axis in (ax.xaxis, ax.yaxis):
-            if axis.get_scale() == "linear" and type(axis.get_major_formatter()) is ScalarFormatter:
-                axis.set_major_formatter(_tick_formatter(words))
-    return Figure.from_matplotlib(fig, caption, name=name, source=source)
+    return Figure.from_matplotlib(localise_axes(fig, words.language), caption, name=name, source=source)
 
 
 def _style():
